@@ -1,0 +1,52 @@
+# One entry point for developers and CI. `make test` builds .venv on a machine that
+# has only Python 3.11, skips steps that are already done (stamp files), then runs
+# the whole test suite, the slow end-to-end tests included.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+CONSTRAINTS := -c requirements/constraints.txt
+SHARED_WHEELS ?= ../shared/wheels
+MMCV_WHEEL := $(SHARED_WHEELS)/mmcv-2.1.0-cp311-cp311-linux_x86_64.whl
+PYTEST_ARGS ?=
+
+.PHONY: install test test-fast demo clean
+
+install: $(VENV)/.stamp-package
+
+$(VENV)/.stamp-base: requirements/runtime.txt requirements/tests.txt requirements/constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q $(CONSTRAINTS) setuptools wheel
+	$(PIP) install -q $(CONSTRAINTS) torch torchvision
+	$(PIP) install -q $(CONSTRAINTS) -r requirements/runtime.txt -r requirements/tests.txt mmcv-lite
+	touch $@
+
+# mmdet 3.3.0 needs compiled mmcv ops and mmcv<2.2: use the wheel built for this
+# machine when ../shared/wheels is there (CI), else keep mmcv-lite and the mmdet
+# tests skip. Nothing in the package itself depends on mmdet.
+$(VENV)/.stamp-mmdet: $(VENV)/.stamp-base
+	if [ -f $(MMCV_WHEEL) ]; then \
+	  $(PIP) uninstall -q -y mmcv-lite; \
+	  $(PIP) install -q --no-deps $(MMCV_WHEEL) && \
+	  $(PIP) install -q $(CONSTRAINTS) mmdet==3.3.0 ; \
+	else echo "$(MMCV_WHEEL) not found: mmdet tests will be skipped"; fi
+	touch $@
+
+# openmim's own pins would downgrade torch (see requirements/openmim.txt).
+$(VENV)/.stamp-mim: $(VENV)/.stamp-mmdet requirements/openmim.txt
+	$(PIP) install -q --no-deps openmim==0.3.9 opendatalab
+	$(PIP) install -q $(CONSTRAINTS) $$(grep -vE '^(#|openmim)' requirements/openmim.txt)
+	touch $@
+
+$(VENV)/.stamp-package: $(VENV)/.stamp-mim setup.py
+	$(PIP) install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+test: install
+	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+test-fast: install
+	$(PY) -m pytest tests -m "not slow" $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info mmconformer/.mim

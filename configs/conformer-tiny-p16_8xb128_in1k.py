@@ -1,0 +1,12 @@
+# Conformer-tiny-p16 on ImageNet-1k, 8 GPUs x 128 images, 300 epochs.
+# Same resolved settings as mmpretrain's configs/conformer/conformer-tiny-p16_8xb128_in1k.py.
+_base_ = [
+    './_base_/models/conformer-tiny-p16.py',
+    'mmpretrain::_base_/datasets/imagenet_bs64_swin_224.py',
+    './_base_/schedules/imagenet_bs1024_adamw_conformer.py',
+    'mmpretrain::_base_/default_runtime.py',
+]
+
+custom_imports = dict(imports=['mmconformer'], allow_failed_imports=False)
+
+train_dataloader = dict(batch_size=128)

@@ -1,0 +1,11 @@
+# Copyright (c) mmconformer contributors. All rights reserved.
+from .io import CheckpointError, load_checkpoint_file, save_atomic
+from .official_converter import (ConversionError, checkpoint_filter_fn,
+                                 convert_official_state_dict,
+                                 infer_official_arch, is_official_layout)
+
+__all__ = [
+    'CheckpointError', 'ConversionError', 'checkpoint_filter_fn',
+    'convert_official_state_dict', 'infer_official_arch',
+    'is_official_layout', 'load_checkpoint_file', 'save_atomic'
+]

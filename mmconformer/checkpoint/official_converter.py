@@ -1,0 +1,201 @@
+# Copyright (c) mmconformer contributors. All rights reserved.
+"""Convert official Conformer checkpoints (github.com/pengzhiliang/Conformer)
+to the mmpretrain layout that ``ConformerBackbone`` + ``DualBranchClsHead``
+(and mmpretrain's own ``Conformer`` + ``ConformerHead``) load."""
+import re
+from typing import Any, Dict, Mapping, Tuple
+
+import torch
+
+from ..version import __version__
+from .io import CheckpointError
+
+__all__ = [
+    'ConversionError', 'is_official_layout', 'infer_official_arch',
+    'convert_official_state_dict', 'checkpoint_filter_fn'
+]
+
+StateDict = Dict[str, torch.Tensor]
+
+#: Published archs: (embed_dims, channel_ratio, depth) -> (name, num_heads).
+KNOWN_ARCHS = {
+    (384, 1, 12): ('tiny', 6),
+    (384, 4, 12): ('small', 6),
+    (576, 6, 12): ('base', 9),
+}
+HEAD_KEYS = ('conv_cls_head.', 'trans_cls_head.')
+#: timm-style transformer names -> mmpretrain TransformerEncoderLayer names.
+TRANSFORMER_RENAMES = (
+    ('.norm1.', '.ln1.'),
+    ('.norm2.', '.ln2.'),
+    ('.mlp.fc1.', '.ffn.layers.0.0.'),
+    ('.mlp.fc2.', '.ffn.layers.1.'),
+)
+_TRANSFORMER_PREFIX = re.compile(r'^(trans_1|conv_trans_\d+\.trans_block)\.')
+
+
+class ConversionError(CheckpointError):
+    """The input is not a complete official Conformer state dict."""
+
+
+def _unwrap(checkpoint: Any) -> StateDict:
+    if isinstance(checkpoint, Mapping) and 'model' in checkpoint and \
+            isinstance(checkpoint['model'], Mapping):
+        checkpoint = checkpoint['model']
+    if not isinstance(checkpoint, Mapping) or not checkpoint:
+        raise ConversionError(
+            'expected an official Conformer checkpoint ({"model": '
+            'state_dict} or a bare state dict), got '
+            f'{type(checkpoint).__name__}')
+    if 'state_dict' in checkpoint or any(
+            str(k).startswith('backbone.') for k in checkpoint):
+        raise ConversionError(
+            'this checkpoint is already in the mmpretrain layout '
+            '(state_dict / backbone.* keys); load it directly')
+    bad = [k for k, v in checkpoint.items() if not torch.is_tensor(v)]
+    if bad:
+        raise ConversionError(
+            f'not a state dict: entry {bad[0]!r} is a '
+            f'{type(checkpoint[bad[0]]).__name__}, not a tensor')
+    return dict(checkpoint)
+
+
+def is_official_layout(state_dict: Mapping) -> bool:
+    """True when ``state_dict`` has the official repo's (timm-style) keys."""
+    return 'trans_patch_conv.weight' in state_dict and any(
+        k.startswith('trans_1.norm1.') for k in state_dict)
+
+
+def infer_official_arch(state_dict: Mapping) -> Dict[str, Any]:
+    """Infer the architecture from official-layout weights.
+
+    Returns a dict with ``arch`` (a name when it is a published arch, else a
+    custom-arch dict), ``patch_size``, ``embed_dims``, ``channel_ratio``,
+    ``depth``, ``num_heads``, ``num_classes`` and ``with_cls_token``.
+
+    ``num_heads`` cannot be read from weights; for unpublished archs it is
+    assumed to be ``embed_dims // 64`` and must be checked by the user.
+    """
+    required = ('trans_patch_conv.weight', 'conv_1.conv3.weight',
+                'conv1.weight')
+    for key in required:
+        if key not in state_dict:
+            raise ConversionError(
+                f'missing key {key!r}: not an official Conformer checkpoint')
+    patch_conv = state_dict['trans_patch_conv.weight']
+    embed_dims = int(patch_conv.shape[0])
+    patch_size = int(patch_conv.shape[-1]) * 4
+    stem_channels = int(state_dict['conv1.weight'].shape[0])
+    stage1 = int(state_dict['conv_1.conv3.weight'].shape[0])
+    ratio = stage1 / stem_channels
+    channel_ratio = int(ratio) if ratio == int(ratio) else ratio
+    blocks = [
+        int(m.group(1)) for m in (re.match(r'conv_trans_(\d+)\.', k)
+                                  for k in state_dict) if m
+    ]
+    depth = max(blocks) if blocks else 1
+    if depth % 3:
+        raise ConversionError(f'found blocks up to conv_trans_{depth}; a '
+                              f'Conformer depth must be a multiple of 3')
+    name, num_heads = KNOWN_ARCHS.get((embed_dims, channel_ratio, depth),
+                                      (None, max(1, embed_dims // 64)))
+    arch = name or dict(
+        embed_dims=embed_dims,
+        depths=depth,
+        num_heads=num_heads,
+        channel_ratio=channel_ratio)
+    head = state_dict.get('conv_cls_head.weight')
+    return dict(
+        arch=arch,
+        patch_size=patch_size,
+        embed_dims=embed_dims,
+        channel_ratio=channel_ratio,
+        depth=depth,
+        num_heads=num_heads,
+        num_classes=int(head.shape[0]) if head is not None else None,
+        with_cls_token='cls_token' in state_dict)
+
+
+def _rename(key: str) -> str:
+    if key.startswith(HEAD_KEYS):
+        return 'head.' + key
+    if _TRANSFORMER_PREFIX.match(key):
+        for old, new in TRANSFORMER_RENAMES:
+            key = key.replace(old, new)
+    return 'backbone.' + key
+
+
+def _expected_shapes(info: Dict[str, Any]) -> Dict[str, torch.Size]:
+    """Key -> shape of a classifier of the inferred arch (built on meta)."""
+    from mmpretrain.registry import MODELS
+
+    from .. import models  # noqa: F401  (registers ConformerBackbone)
+    with torch.device('meta'):
+        backbone = MODELS.build(
+            dict(
+                type='ConformerBackbone',
+                arch=info['arch'],
+                patch_size=info['patch_size'],
+                with_cls_token=info['with_cls_token']))
+    shapes = {f'backbone.{k}': v.shape
+              for k, v in backbone.state_dict().items()}
+    if info['num_classes'] is not None:
+        conv_dims = backbone.stage_channels[-1]
+        for branch, width in (('conv', conv_dims),
+                              ('trans', info['embed_dims'])):
+            shapes[f'head.{branch}_cls_head.weight'] = torch.Size(
+                [info['num_classes'], width])
+            shapes[f'head.{branch}_cls_head.bias'] = torch.Size(
+                [info['num_classes']])
+    return shapes
+
+
+def convert_official_state_dict(
+        checkpoint: Any) -> Tuple[StateDict, Dict[str, Any]]:
+    """Convert an official checkpoint to mmpretrain keys.
+
+    A pure function: it reads ``checkpoint`` (``{'model': state_dict}`` or a
+    bare state dict) and returns ``(state_dict, meta)`` without touching
+    files. ``meta`` records the inferred arch and the matching config.
+
+    Raises:
+        ConversionError: not an official Conformer checkpoint, or keys are
+            missing, unknown or of the wrong shape.
+    """
+    state_dict = _unwrap(checkpoint)
+    info = infer_official_arch(state_dict)
+    converted = {_rename(k): v for k, v in state_dict.items()}
+    expected = _expected_shapes(info)
+    unknown = sorted(set(converted) - set(expected))
+    missing = sorted(set(expected) - set(converted))
+    if unknown or missing:
+        parts = []
+        if missing:
+            parts.append(f'{len(missing)} missing key(s), first '
+                         f'{missing[0]!r}')
+        if unknown:
+            inverse = {_rename(k): k for k in state_dict}
+            parts.append(f'{len(unknown)} unknown key(s), first '
+                         f'{inverse[unknown[0]]!r}')
+        raise ConversionError(
+            'not a complete official Conformer state dict: ' +
+            '; '.join(parts))
+    for key, shape in expected.items():
+        if converted[key].shape != shape:
+            raise ConversionError(
+                f'{key}: shape {tuple(converted[key].shape)} does not fit the '
+                f'inferred arch, which expects {tuple(shape)}')
+    name = info['arch'] if isinstance(info['arch'], str) else None
+    config = (f'configs/conformer-{name}-p{info["patch_size"]}'
+              f'_8xb128_in1k.py') if name else None
+    meta = dict(
+        converted_from='official Conformer (pengzhiliang/Conformer)',
+        mmconformer_version=__version__,
+        arch_info=info,
+        config=config)
+    return converted, meta
+
+
+def checkpoint_filter_fn(checkpoint: Any) -> StateDict:
+    """timm-style alias: official checkpoint -> mmpretrain state dict."""
+    return convert_official_state_dict(checkpoint)[0]

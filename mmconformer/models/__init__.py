@@ -1,0 +1,5 @@
+# Copyright (c) mmconformer contributors. All rights reserved.
+from .backbones import ConformerBackbone
+from .heads import DualBranchClsHead
+
+__all__ = ['ConformerBackbone', 'DualBranchClsHead']

@@ -1,0 +1,84 @@
+# Copyright (c) mmconformer contributors. All rights reserved.
+"""Pre-norm transformer encoder layer, state-dict compatible with mmpretrain's
+``TransformerEncoderLayer`` (``ln1``, ``attn.qkv``, ``attn.proj``, ``ln2``,
+``ffn.layers.0.0``, ``ffn.layers.1``)."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn.bricks.drop import DropPath
+
+from .utils import LN_EPS
+
+
+class MultiheadSelfAttention(nn.Module):
+    """Multi-head self-attention on ``(B, N, C)`` tokens, computed with
+    :func:`torch.nn.functional.scaled_dot_product_attention`.
+
+    Args:
+        embed_dims (int): Token width.
+        num_heads (int): Number of heads; must divide ``embed_dims``.
+        qkv_bias (bool): Bias in the qkv projection. Defaults to True.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 qkv_bias: bool = True) -> None:
+        super().__init__()
+        self.num_heads = num_heads
+        self.head_dims = embed_dims // num_heads
+        self.qkv = nn.Linear(embed_dims, embed_dims * 3, bias=qkv_bias)
+        self.proj = nn.Linear(embed_dims, embed_dims)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, N, C = x.shape
+        qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, self.head_dims)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
+        x = F.scaled_dot_product_attention(q, k, v)
+        return self.proj(x.transpose(1, 2).reshape(B, N, C))
+
+
+class FeedForward(nn.Module):
+    """Two-layer MLP with GELU. Its ``layers`` nesting reproduces the key
+    names of mmcv's ``FFN`` (``layers.0.0`` and ``layers.1``)."""
+
+    def __init__(self, embed_dims: int, hidden_dims: int) -> None:
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Sequential(nn.Linear(embed_dims, hidden_dims), nn.GELU()),
+            nn.Linear(hidden_dims, embed_dims))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x)
+
+
+class TransformerLayer(nn.Module):
+    """Pre-norm ViT block: ``x + attn(ln1(x))``, then ``x + ffn(ln2(x))``,
+    each residual branch under stochastic depth.
+
+    Args:
+        embed_dims (int): Token width.
+        num_heads (int): Number of attention heads.
+        mlp_ratio (float): FFN hidden width over ``embed_dims``.
+            Defaults to 4.
+        qkv_bias (bool): Bias in the qkv projection. Defaults to True.
+        drop_path_rate (float): Stochastic-depth rate. Defaults to 0.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 mlp_ratio: float = 4.,
+                 qkv_bias: bool = True,
+                 drop_path_rate: float = 0.) -> None:
+        super().__init__()
+        self.ln1 = nn.LayerNorm(embed_dims, eps=LN_EPS)
+        self.attn = MultiheadSelfAttention(embed_dims, num_heads, qkv_bias)
+        self.ln2 = nn.LayerNorm(embed_dims, eps=LN_EPS)
+        self.ffn = FeedForward(embed_dims, int(embed_dims * mlp_ratio))
+        self.drop_path = (
+            DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + self.drop_path(self.attn(self.ln1(x)))
+        return x + self.drop_path(self.ffn(self.ln2(x)))

@@ -1,0 +1,7 @@
+# Copyright (c) mmconformer contributors. All rights reserved.
+"""Constants shared by the Conformer layers (they fix the numerics)."""
+
+#: BatchNorm eps inside every bottleneck and FCUUp (the stem BN uses 1e-5).
+BN_EPS = 1e-6
+#: LayerNorm eps inside the transformer blocks and FCUDown.
+LN_EPS = 1e-6
