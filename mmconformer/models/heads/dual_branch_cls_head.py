@@ -112,8 +112,10 @@ class DualBranchClsHead(ClsHead):
                 raise ValueError('cal_acc=True needs hard labels (gt_label) '
                                  'in the data samples')
             labels = torch.cat([i.gt_label for i in data_samples])
-            acc = Accuracy.calculate(
-                cls_score[0] + cls_score[1], labels, topk=self.topk)
+            # Softmax keeps the ranking and makes every score positive, so
+            # Accuracy's default threshold (score > 0) cannot drop a hit.
+            probs = torch.softmax(cls_score[0] + cls_score[1], dim=1)
+            acc = Accuracy.calculate(probs, labels, topk=self.topk)
             losses.update(
                 {f'accuracy_top-{k}': a
                  for k, a in zip(self.topk, acc)})

@@ -1,0 +1,76 @@
+"""Same weights, same logits as mmpretrain's built-in Conformer/ConformerHead."""
+import pytest
+import torch
+from _helpers import randomize_batchnorm
+from mmpretrain.registry import MODELS
+
+PUBLISHED = [
+    # arch, patch, head in_channels, params of the 1000-class classifier
+    ('tiny', 16, [256, 384], 23_524_704),
+    ('small', 16, [1024, 384], 37_673_424),
+    ('small', 32, [1024, 384], 38_853_072),
+    ('base', 16, [1536, 576], 83_289_136),
+]
+
+
+def classifier(backbone_type, head_type, arch, patch, in_channels):
+    return MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=dict(type=backbone_type, arch=arch, patch_size=patch),
+            head=dict(
+                type=head_type, num_classes=1000, in_channels=in_channels)))
+
+
+@pytest.mark.parametrize('arch,patch,in_channels,params', PUBLISHED)
+def test_same_weights_same_logits_float64(arch, patch, in_channels, params):
+    ref = classifier('Conformer', 'ConformerHead', arch, patch, in_channels)
+    ref.init_weights()
+    randomize_batchnorm(ref, seed=1)
+    ours = classifier('ConformerBackbone', 'DualBranchClsHead', arch, patch,
+                      in_channels)
+    assert sum(p.numel() for p in ours.parameters()) == params
+    result = ours.load_state_dict(ref.state_dict(), strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+    ref.double().eval()
+    ours.double().eval()
+    x = torch.randn(2, 3, 80, 112, dtype=torch.float64)
+    with torch.no_grad():
+        ref_logits = sum(ref(x, mode='tensor'))
+        our_logits = sum(ours(x, mode='tensor'))
+        ref_pred = ref(x, mode='predict')
+        our_pred = ours(x, mode='predict')
+    rel = (our_logits - ref_logits).abs().max() / ref_logits.abs().max()
+    assert rel <= 1e-10
+    assert ref_logits.abs().max() > 0.1  # non-trivial logits
+    for a, b in zip(our_pred, ref_pred):
+        torch.testing.assert_close(a.pred_score, b.pred_score, rtol=1e-10,
+                                   atol=1e-12)
+
+
+@pytest.mark.parametrize('with_cls_token', [True, False])
+@pytest.mark.parametrize('size', [(241, 241), (65, 97)])
+def test_custom_arch_and_irregular_size_match_mmpretrain(
+        with_cls_token, size):
+    arch = dict(embed_dims=48, depths=6, num_heads=3, channel_ratio=2)
+    kwargs = dict(arch=arch, patch_size=32, base_channels=32,
+                  with_cls_token=with_cls_token, out_indices=[-3, -1])
+    ref = MODELS.build(dict(type='Conformer', **kwargs))
+    ref.init_weights()
+    randomize_batchnorm(ref, seed=2)
+    ours = MODELS.build(dict(type='ConformerBackbone', **kwargs))
+    ours.load_state_dict(ref.state_dict(), strict=True)
+    ref.double().eval()
+    ours.double().eval()
+    x = torch.randn(1, 3, *size, dtype=torch.float64)
+    with torch.no_grad():
+        for (rc, rt), (oc, ot) in zip(ref(x), ours(x), strict=True):
+            torch.testing.assert_close(oc, rc, rtol=1e-10, atol=1e-12)
+            torch.testing.assert_close(ot, rt, rtol=1e-10, atol=1e-12)
+
+
+def test_our_weights_load_into_mmpretrain():
+    ours = classifier('ConformerBackbone', 'DualBranchClsHead', 'tiny', 16,
+                      [256, 384])
+    ref = classifier('Conformer', 'ConformerHead', 'tiny', 16, [256, 384])
+    ref.load_state_dict(ours.state_dict(), strict=True)
