@@ -1,0 +1,67 @@
+# Conformer-tiny-p16 on the synthetic shapes dataset
+# (tools/dataset_converters/make_shapes_dataset.py), for a CPU demo.
+# Inherits the ImageNet config and changes only what a 6-class 64x64 toy
+# dataset needs: data root, classes, input size, batch size, epochs, top-k.
+_base_ = ['../conformer-tiny-p16_8xb128_in1k.py']
+
+data_root = 'data/shapes'
+num_classes = 6
+img_size = 64
+
+model = dict(
+    head=dict(num_classes=num_classes, topk=(1, )),
+    # Mixup/CutMix slow a toy dataset down without helping it.
+    train_cfg=dict(augments=None))
+
+data_preprocessor = dict(num_classes=num_classes)
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomResizedCrop', scale=img_size, crop_ratio_range=(0.7, 1.0)),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=img_size),
+    dict(type='PackInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    dataset=dict(
+        _delete_=True,
+        type='CustomDataset',
+        data_root=data_root,
+        data_prefix='train',
+        pipeline=train_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=True))
+val_dataloader = dict(
+    batch_size=64,
+    num_workers=2,
+    dataset=dict(
+        _delete_=True,
+        type='CustomDataset',
+        data_root=data_root,
+        data_prefix='val',
+        pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='Accuracy', topk=(1, ))
+test_evaluator = val_evaluator
+
+max_epochs = 12
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-2, by_epoch=True, begin=0, end=1,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, eta_min=1e-5,
+         by_epoch=True, begin=1, end=max_epochs),
+]
+train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=2)
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(type='CheckpointHook', interval=2, max_keep_ckpts=2,
+                    save_best='auto'))
+randomness = dict(seed=0)

@@ -1,0 +1,72 @@
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from _helpers import REPO_ROOT
+from PIL import Image
+
+TOOL = osp.join(REPO_ROOT, 'tools', 'dataset_converters',
+                'make_shapes_dataset.py')
+CLASSES = ['bar', 'cross', 'disc', 'ring', 'square', 'triangle']
+
+
+def make(dest, *extra):
+    return subprocess.run(
+        [sys.executable, TOOL, str(dest), '--train-per-class', '5',
+         '--val-per-class', '2', '--size', '32', *extra],
+        capture_output=True, text=True)
+
+
+def read_all(root):
+    return {
+        osp.relpath(osp.join(d, f), root):
+        np.asarray(Image.open(osp.join(d, f)))
+        for d, _, files in os.walk(root) for f in files
+    }
+
+
+def test_layout_counts_and_seed(tmp_path):
+    assert make(tmp_path / 'a').returncode == 0
+    for split, count in (('train', 5), ('val', 2)):
+        assert sorted(os.listdir(tmp_path / 'a' / split)) == CLASSES
+        for name in CLASSES:
+            files = os.listdir(tmp_path / 'a' / split / name)
+            assert len(files) == count
+    images = read_all(tmp_path / 'a')
+    assert all(im.shape == (32, 32, 3) for im in images.values())
+    make(tmp_path / 'b')
+    same = read_all(tmp_path / 'b')
+    assert all(np.array_equal(images[k], same[k]) for k in images)
+    make(tmp_path / 'c', '--seed', '1')
+    other = read_all(tmp_path / 'c')
+    assert any(not np.array_equal(images[k], other[k]) for k in images)
+
+
+def test_colour_does_not_give_the_class_away(tmp_path):
+    """Mean image colour per class is the same within noise."""
+    make(tmp_path / 'd', '--train-per-class', '60')
+    means = []
+    for name in CLASSES:
+        folder = tmp_path / 'd' / 'train' / name
+        means.append(np.mean([
+            np.asarray(Image.open(folder / f)).mean((0, 1))
+            for f in os.listdir(folder)
+        ], axis=0))
+    means = np.array(means)
+    assert np.abs(means - means.mean(0)).max() < 30
+
+
+@pytest.mark.parametrize('args', [['--size', '0'], ['--train-per-class', '-1']])
+def test_bad_options(tmp_path, args):
+    result = make(tmp_path / 'e', *args)
+    assert result.returncode == 2
+    assert not (tmp_path / 'e').exists()
+
+
+def test_existing_dest_is_refused(tmp_path):
+    (tmp_path / 'f').mkdir()
+    result = make(tmp_path / 'f')
+    assert result.returncode == 1 and 'exists' in result.stderr

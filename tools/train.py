@@ -1,0 +1,106 @@
+# Copyright (c) mmconformer contributors. All rights reserved.
+"""Train a model with mmengine's Runner (OpenMMLab form).
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+        [--auto-scale-lr] [--cfg-options k=v ...] [--launcher pytorch]
+
+With ``--launcher pytorch`` on a machine without CUDA (e.g. ``torchrun
+--nproc_per_node=2 tools/train.py CONFIG --launcher pytorch``), the process
+group is started with gloo here, before the Runner, because mmengine's
+launcher calls ``torch.cuda.set_device`` unconditionally. The Runner then
+finds the group initialised and uses it. With CUDA the standard mmengine
+(nccl) path runs unchanged.
+"""
+import argparse
+import os
+import os.path as osp
+
+import torch
+import torch.distributed as dist
+from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train a classifier')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from CKPT, or from the latest checkpoint in the work '
+        'dir when no path is given')
+    parser.add_argument(
+        '--amp', action='store_true',
+        help='automatic mixed precision (bf16 on CPU, fp16 on GPU)')
+    parser.add_argument(
+        '--auto-scale-lr', action='store_true',
+        help='scale the lr by the real total batch size')
+    parser.add_argument(
+        '--no-validate', action='store_true',
+        help='skip validation during training')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, key=value')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def init_cpu_process_group(launcher: str) -> None:
+    """Start a gloo group for ``--launcher pytorch`` when CUDA is absent."""
+    if launcher != 'pytorch' or torch.cuda.is_available() or \
+            dist.is_initialized():
+        return
+    dist.init_process_group(backend='gloo')
+
+
+def merge_args(cfg: Config, args) -> Config:
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.amp:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        if not torch.cuda.is_available():
+            cfg.optim_wrapper.dtype = 'bfloat16'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        if not torch.cuda.is_available():
+            cfg.optim_wrapper.pop('loss_scale')
+    if args.auto_scale_lr:
+        cfg.auto_scale_lr.enable = True
+    if args.no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        cfg.resume, cfg.load_from = True, args.resume
+    if not torch.cuda.is_available() and args.launcher == 'pytorch':
+        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+        cfg.env_cfg.dist_cfg.backend = 'gloo'
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = merge_args(Config.fromfile(args.config), args)
+    init_cpu_process_group(args.launcher)
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
+        RUNNERS.build(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
