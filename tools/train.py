@@ -16,10 +16,11 @@ import os
 import os.path as osp
 
 import torch
-import torch.distributed as dist
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+
+from mmconformer.utils import init_cpu_process_group
 
 
 def parse_args(argv=None):
@@ -53,14 +54,6 @@ def parse_args(argv=None):
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
-
-
-def init_cpu_process_group(launcher: str) -> None:
-    """Start a gloo group for ``--launcher pytorch`` when CUDA is absent."""
-    if launcher != 'pytorch' or torch.cuda.is_available() or \
-            dist.is_initialized():
-        return
-    dist.init_process_group(backend='gloo')
 
 
 def merge_args(cfg: Config, args) -> Config:

@@ -37,7 +37,7 @@ def test_train_one_epoch_and_checkpoint_loads_strictly(tmp_path):
     assert 'Epoch(train) [1][3/3]' in log
     assert 'accuracy/top1' in log
     checkpoint = torch.load(work / 'epoch_1.pth', map_location='cpu',
-                            weights_only=False)  # our own file, just written
+                            weights_only=True)
     cfg = Config.fromfile(DEMO)
     model = MODELS.build(cfg.model)
     model.load_state_dict(checkpoint['state_dict'], strict=True)

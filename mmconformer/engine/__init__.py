@@ -1,0 +1,10 @@
+# Copyright (c) mmconformer contributors. All rights reserved.
+from .checkpoint_safe_globals import (mmengine_checkpoint_safe_globals,
+                                      register_mmengine_safe_globals,
+                                      restricted_getattr)
+from .hooks import EpochRNGHook
+
+__all__ = [
+    'EpochRNGHook', 'mmengine_checkpoint_safe_globals',
+    'register_mmengine_safe_globals', 'restricted_getattr'
+]

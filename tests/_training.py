@@ -1,0 +1,53 @@
+"""Helpers that run our tools in subprocesses on a tiny shapes dataset."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+from _helpers import CONFIG_DIR, REPO_ROOT
+
+DEMO = osp.join(CONFIG_DIR, 'demo', 'conformer-tiny-p16_1xb32_shapes.py')
+TOOLS = osp.join(REPO_ROOT, 'tools')
+
+
+def make_shapes(dest, train=6, val=2, size=32):
+    subprocess.run([
+        sys.executable,
+        osp.join(TOOLS, 'dataset_converters', 'make_shapes_dataset.py'),
+        str(dest), '--train-per-class', str(train), '--val-per-class',
+        str(val), '--size', str(size)
+    ], check=True, capture_output=True)
+    return dest
+
+
+def data_options(data_root, workers=0):
+    """--cfg-options that point the demo config at ``data_root``."""
+    opts = [f'{loader}.dataset.data_root={data_root}'
+            for loader in ('train_dataloader', 'val_dataloader',
+                           'test_dataloader')]
+    opts += [f'{loader}.num_workers={workers}'
+             for loader in ('train_dataloader', 'val_dataloader',
+                            'test_dataloader')]
+    if workers == 0:
+        opts += [f'{loader}.persistent_workers=False'
+                 for loader in ('train_dataloader', 'val_dataloader',
+                                'test_dataloader')]
+    return opts
+
+
+def run(cmd, timeout=900, **kwargs):
+    env = dict(os.environ, PYTHONUNBUFFERED='1')
+    env.update(kwargs.pop('env', {}))
+    result = subprocess.run(cmd, capture_output=True, text=True,
+                            cwd=REPO_ROOT, timeout=timeout, env=env, **kwargs)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    return output
+
+
+def train(work_dir, data_root, *options, launcher_cmd=None, extra=()):
+    cmd = (launcher_cmd or [sys.executable]) + [
+        osp.join(TOOLS, 'train.py'), DEMO, '--work-dir', str(work_dir),
+        *extra, '--cfg-options', *data_options(data_root), *options
+    ]
+    return run(cmd)

@@ -1,0 +1,50 @@
+"""Kill-free resume: 2 epochs == 1 epoch + resume to 2, bit for bit."""
+import re
+
+import pytest
+import torch
+from _training import make_shapes, train
+
+COMMON = ('randomness.seed=0', 'randomness.deterministic=True',
+          'train_dataloader.batch_size=12', 'train_cfg.val_interval=1',
+          'default_hooks.checkpoint.interval=1',
+          'default_hooks.checkpoint.max_keep_ckpts=3',
+          'default_hooks.logger.interval=1')
+
+
+def epoch_losses(log, epoch):
+    return re.findall(rf'Epoch\(train\) \[{epoch}\]\[\d+/\d+\].*?loss: '
+                      r'([0-9.]+)', log)
+
+
+@pytest.mark.slow
+def test_resume_is_bit_identical(tmp_path):
+    data = make_shapes(tmp_path / 'shapes')
+    full_log = train(tmp_path / 'full', data, 'train_cfg.max_epochs=2',
+                     *COMMON)
+    train(tmp_path / 'part', data, 'train_cfg.max_epochs=1', *COMMON)
+    assert not (tmp_path / 'part' / 'epoch_2.pth').exists()
+    resumed_log = train(tmp_path / 'part', data, 'train_cfg.max_epochs=2',
+                        *COMMON, extra=('--resume', ))
+    assert 'Auto resumed from the latest checkpoint' in resumed_log or \
+        'resumed from' in resumed_log.lower()
+    assert 'Epoch(train) [1]' not in resumed_log
+
+    full = torch.load(tmp_path / 'full' / 'epoch_2.pth', weights_only=True)
+    resumed = torch.load(tmp_path / 'part' / 'epoch_2.pth',
+                         weights_only=True)
+    assert full['state_dict'].keys() == resumed['state_dict'].keys()
+    for key, value in full['state_dict'].items():
+        assert torch.equal(value, resumed['state_dict'][key]), key
+    full_losses = epoch_losses(full_log, 2)
+    assert full_losses and full_losses == epoch_losses(resumed_log, 2)
+
+
+@pytest.mark.slow
+def test_resume_from_explicit_path(tmp_path):
+    data = make_shapes(tmp_path / 'shapes', train=4, val=1)
+    train(tmp_path / 'a', data, 'train_cfg.max_epochs=1', *COMMON)
+    log = train(tmp_path / 'b', data, 'train_cfg.max_epochs=2', *COMMON,
+                extra=('--resume', str(tmp_path / 'a' / 'epoch_1.pth')))
+    assert 'Epoch(train) [2]' in log and 'Epoch(train) [1]' not in log
+    assert (tmp_path / 'b' / 'epoch_2.pth').exists()
