@@ -50,3 +50,7 @@ test-fast: install
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info mmconformer/.mim
+
+# The README's first command: dataset (if missing), training, evaluation.
+demo: install
+	$(PY) tools/run_demo.py

@@ -16,6 +16,7 @@ import os
 import os.path as osp
 
 import torch
+import torch.distributed
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -83,6 +84,15 @@ def merge_args(cfg: Config, args) -> Config:
     if not torch.cuda.is_available() and args.launcher == 'pytorch':
         cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
         cfg.env_cfg.dist_cfg.backend = 'gloo'
+        if cfg.get('model_wrapper_cfg') is None:
+            # The Runner passes device_ids=[LOCAL_RANK] unless the wrapper
+            # config names them; a CPU module needs device_ids=None.
+            cfg.model_wrapper_cfg = dict(
+                type='MMDistributedDataParallel',
+                device_ids=None,
+                broadcast_buffers=False,
+                find_unused_parameters=cfg.get('find_unused_parameters',
+                                               False))
     return cfg
 
 
@@ -92,6 +102,10 @@ def main(argv=None):
     init_cpu_process_group(args.launcher)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
         RUNNERS.build(cfg)
+    if runner.distributed:
+        runner.logger.info(
+            f'Distributed training: world size {runner.world_size}, '
+            f'backend {torch.distributed.get_backend()}, rank {runner.rank}')
     runner.train()
 
 

@@ -6,7 +6,7 @@ _base_ = ['../conformer-tiny-p16_8xb128_in1k.py']
 
 data_root = 'data/shapes'
 num_classes = 6
-img_size = 64
+img_size = 48
 
 model = dict(
     head=dict(num_classes=num_classes, topk=(1, )),
@@ -28,7 +28,7 @@ test_pipeline = [
 ]
 
 train_dataloader = dict(
-    batch_size=32,
+    batch_size=16,
     num_workers=2,
     dataset=dict(
         _delete_=True,
@@ -51,17 +51,17 @@ test_dataloader = val_dataloader
 val_evaluator = dict(type='Accuracy', topk=(1, ))
 test_evaluator = val_evaluator
 
-max_epochs = 12
-optim_wrapper = dict(optimizer=dict(lr=1e-3))
+max_epochs = 16
+optim_wrapper = dict(optimizer=dict(lr=5e-4))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-2, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', T_max=max_epochs - 1, eta_min=1e-5,
          by_epoch=True, begin=1, end=max_epochs),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=2)
+train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=4)
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(type='CheckpointHook', interval=2, max_keep_ckpts=2,
+    checkpoint=dict(type='CheckpointHook', interval=4, max_keep_ckpts=2,
                     save_best='auto'))
 randomness = dict(seed=0)

@@ -1,0 +1,76 @@
+"""The OpenMMLab command line (mim) and inference on a trained checkpoint."""
+import os.path as osp
+import shutil
+import subprocess
+import sys
+
+import pytest
+from _helpers import REPO_ROOT
+from _training import DEMO, TOOLS, data_options, make_shapes, run
+
+MIM = shutil.which('mim') or osp.join(osp.dirname(sys.executable), 'mim')
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    """A checkpoint trained for 1 epoch with `mim train mmpretrain`."""
+    tmp = tmp_path_factory.mktemp('mim')
+    data = make_shapes(tmp / 'shapes', train=6, val=2)
+    work = tmp / 'work'
+    log = run([
+        MIM, 'train', 'mmpretrain', DEMO, '--gpus', '0', '--work-dir',
+        str(work), '--cfg-options', *data_options(data),
+        'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+        'default_hooks.checkpoint.interval=1'
+    ])
+    return dict(data=data, work=work, log=log)
+
+
+@pytest.mark.slow
+def test_mim_train_runs_mmpretrains_train_py(trained):
+    assert 'Epoch(train) [1]' in trained['log']
+    assert 'mmpretrain' in trained['log']  # mmpretrain's tools/train.py
+    assert osp.isfile(trained['work'] / 'epoch_1.pth')
+
+
+@pytest.mark.slow
+def test_mim_test_evaluates(trained):
+    log = run([
+        MIM, 'test', 'mmpretrain', DEMO, '--checkpoint',
+        str(trained['work'] / 'epoch_1.pth'), '--gpus', '0', '--work-dir',
+        str(trained['work'] / 'test'), '--cfg-options',
+        *data_options(trained['data'])
+    ])
+    assert 'accuracy/top1' in log
+
+
+@pytest.mark.slow
+def test_get_model_and_inferencer_agree(trained):
+    import mmconformer  # noqa: F401
+    from mmpretrain import get_model
+    from mmpretrain.apis import ImageClassificationInferencer
+    ckpt = str(trained['work'] / 'epoch_1.pth')
+    image = str(trained['data'] / 'val' / 'ring' / '00000.png')
+    model = get_model(DEMO, pretrained=ckpt)
+    assert model._dataset_meta['classes'][3] == 'ring'
+    by_model = ImageClassificationInferencer(model=model)(image)[0]
+    by_inferencer = ImageClassificationInferencer(
+        model=DEMO, pretrained=ckpt)(image)[0]
+    assert by_model['pred_label'] == by_inferencer['pred_label']
+    assert by_model['pred_class'] == by_inferencer['pred_class']
+    result = subprocess.run(
+        [sys.executable, osp.join(TOOLS, 'infer.py'), DEMO, ckpt, image],
+        capture_output=True, text=True, cwd=REPO_ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    line = result.stdout.strip().splitlines()[-1].split('\t')
+    assert line[0] == image and line[1] == by_model['pred_class']
+    assert abs(float(line[2]) - by_model['pred_score']) < 1e-3
+
+
+def test_infer_tool_reports_missing_files(tmp_path):
+    result = subprocess.run(
+        [sys.executable, osp.join(TOOLS, 'infer.py'), DEMO,
+         str(tmp_path / 'none.pth'), 'x.png'],
+        capture_output=True, text=True, cwd=REPO_ROOT)
+    assert result.returncode == 1
+    assert 'file not found' in result.stderr
