@@ -17,7 +17,7 @@ data_preprocessor = dict(num_classes=num_classes)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=img_size, crop_ratio_range=(0.7, 1.0)),
+    dict(type='RandomResizedCrop', scale=img_size, crop_ratio_range=(0.85, 1.0)),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
@@ -28,8 +28,9 @@ test_pipeline = [
 ]
 
 train_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
+    batch_size=32,
+    # one loader process leaves the second core to the model
+    num_workers=1,
     dataset=dict(
         _delete_=True,
         type='CustomDataset',
@@ -39,7 +40,7 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True))
 val_dataloader = dict(
     batch_size=64,
-    num_workers=2,
+    num_workers=1,
     dataset=dict(
         _delete_=True,
         type='CustomDataset',
@@ -51,17 +52,17 @@ test_dataloader = val_dataloader
 val_evaluator = dict(type='Accuracy', topk=(1, ))
 test_evaluator = val_evaluator
 
-max_epochs = 16
+max_epochs = 7
 optim_wrapper = dict(optimizer=dict(lr=5e-4))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-2, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, eta_min=1e-5,
-         by_epoch=True, begin=1, end=max_epochs),
+    # a short warm-up (50 iterations), then cosine over the epochs
+    dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=50),
+    dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=1e-5,
+         by_epoch=True, begin=0, end=max_epochs, convert_to_iter_based=True),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=4)
+train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=2)
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(type='CheckpointHook', interval=4, max_keep_ckpts=2,
+    checkpoint=dict(type='CheckpointHook', interval=2, max_keep_ckpts=2,
                     save_best='auto'))
 randomness = dict(seed=0)

@@ -40,13 +40,13 @@ def draw_shape(name: str, size: int, rng: np.random.Generator) -> Image.Image:
     background = rng.integers(0, 256, 3)
     while True:  # a foreground colour that stands out from the background
         colour = rng.integers(0, 256, 3)
-        if np.abs(colour.astype(int) - background).sum() > 200:
+        if np.abs(colour.astype(int) - background).sum() > 250:
             break
-    noise = rng.normal(0, 18, (size, size, 3))
+    noise = rng.normal(0, 8, (size, size, 3))
     canvas = np.clip(background + noise, 0, 255).astype(np.uint8)
     image = Image.fromarray(canvas)
     draw = ImageDraw.Draw(image)
-    radius = rng.uniform(0.18, 0.32) * size
+    radius = rng.uniform(0.30, 0.42) * size
     cx, cy = rng.uniform(radius, size - radius, 2)
     angle = rng.uniform(0, 2 * math.pi)
     fill = tuple(int(c) for c in colour)
@@ -76,7 +76,7 @@ def draw_shape(name: str, size: int, rng: np.random.Generator) -> Image.Image:
     return image
 
 
-def make_dataset(dest: str, train_per_class: int = 200,
+def make_dataset(dest: str, train_per_class: int = 600,
                  val_per_class: int = 50, size: int = 64,
                  seed: int = 0) -> None:
     """Write the dataset to ``dest`` (built in a temporary folder beside it,
@@ -106,7 +106,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Write a synthetic shape-classification dataset')
     parser.add_argument('dest', help='output folder (must not exist)')
-    parser.add_argument('--train-per-class', type=int, default=200)
+    parser.add_argument('--train-per-class', type=int, default=600)
     parser.add_argument('--val-per-class', type=int, default=50)
     parser.add_argument('--size', type=int, default=64, help='image side')
     parser.add_argument('--seed', type=int, default=0)

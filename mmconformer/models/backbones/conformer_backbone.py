@@ -47,7 +47,12 @@ class ConformerBackbone(BaseBackbone):
     - ``out_type='featmap'``: NCHW maps, chosen by ``featmap_branches``:
       ``'conv'`` gives the CNN map, ``'trans'`` the patch tokens (class token
       dropped, before ``trans_norm``) folded to their grid ``(N, D, h, w)``,
-      ``'both'`` the pair ``(conv_map, trans_map)``.
+      ``'both'`` the pair ``(conv_map, trans_map)``. Blocks after the last
+      index and ``trans_norm`` are not built in this mode (a classification
+      checkpoint still loads: its extra keys are ignored), so DDP can run
+      with ``find_unused_parameters=False`` for ``'conv'`` and ``'both'``.
+      With ``'trans'`` the fusion bottleneck of the last requested block
+      feeds nothing: set ``find_unused_parameters=True``.
 
     For an input of ``H x W`` and patch size ``p``, the token grid is
     ``h = ceil(H / p)`` and the CNN map after block ``i`` has height
@@ -92,7 +97,11 @@ class ConformerBackbone(BaseBackbone):
             training; saves memory at the cost of recomputation.
             Defaults to False.
         init_cfg (dict | list[dict], optional): Initialization config.
-            With ``type='Pretrained'`` the default init is skipped.
+            ``dict(type='Pretrained', checkpoint=..., prefix=...)`` loads a
+            checkpoint of either layout (mmpretrain, or official: converted
+            on the fly) and raises on a missing key or a shape mismatch,
+            naming the first one; keys the backbone does not build are
+            ignored. Otherwise the default Conformer init runs.
             Defaults to None.
     """
     arch_zoo: Dict[str, ArchSettings] = {
@@ -193,9 +202,14 @@ class ConformerBackbone(BaseBackbone):
             qkv_bias=qkv_bias,
             drop_path_rate=dpr[0])
 
-        # Blocks 2..depth, built from one table.
+        # Blocks 2..depth, built from one table. Dense outputs need no block
+        # after the last requested one: those are not built, so that DDP runs
+        # with find_unused_parameters=False (classification keeps all blocks,
+        # as mmpretrain does, so that its checkpoints load strictly).
+        last_block = self.depth if out_type == 'cls_token' else \
+            self.out_indices[-1]
         self.block_names: List[str] = []
-        for index in range(2, self.depth + 1):
+        for index in range(2, last_block + 1):
             stage = (index - 1) // blocks_per_stage  # 0-based
             first_of_stage = stage > 0 and (
                 index == stage * blocks_per_stage + 1)
@@ -219,7 +233,9 @@ class ConformerBackbone(BaseBackbone):
             self.block_names.append(name)
 
         self.pooling = nn.AdaptiveAvgPool2d(1)
-        self.trans_norm = nn.LayerNorm(self.embed_dims)
+        # The final LayerNorm only feeds the class-token features.
+        self.trans_norm = nn.LayerNorm(self.embed_dims) \
+            if out_type == 'cls_token' else None
         self._freeze_stages()
 
     # ------------------------------------------------------------------ #
@@ -291,7 +307,10 @@ class ConformerBackbone(BaseBackbone):
         per_stage = self.depth // self.num_stages
         first = (stage - 1) * per_stage + 1
         indices = range(max(first, 2), stage * per_stage + 1)
-        modules = [getattr(self, f'conv_trans_{i}') for i in indices]
+        modules = [
+            getattr(self, f'conv_trans_{i}') for i in indices
+            if f'conv_trans_{i}' in self.block_names
+        ]
         if stage == 1:
             modules = [self.conv_1, self.trans_patch_conv, self.trans_1
                        ] + modules
@@ -320,11 +339,17 @@ class ConformerBackbone(BaseBackbone):
         self.with_cp = enable
 
     def init_weights(self) -> None:
-        super().init_weights()
         if isinstance(self.init_cfg, dict) and \
                 self.init_cfg.get('type') == 'Pretrained':
-            # Weights come from the checkpoint: skip the default init.
+            # Load the checkpoint ourselves instead of mmengine's lenient
+            # Pretrained init: official layouts are converted, and missing
+            # keys or wrong shapes raise instead of loading nothing.
+            from mmconformer.checkpoint import load_pretrained
+            load_pretrained(self, self.init_cfg['checkpoint'],
+                            self.init_cfg.get('prefix'))
+            self._is_init = True
             return
+        super().init_weights()
         self.apply(_init_conformer_weights)
         if self.with_cls_token:
             trunc_normal_(self.cls_token, std=.02)
@@ -386,8 +411,6 @@ class ConformerBackbone(BaseBackbone):
 
         outs = []
         for index, name in enumerate(self.block_names, start=2):
-            if index > self.out_indices[-1]:
-                break
             block = getattr(self, name)
             if self.with_cp and self.training and torch.is_grad_enabled():
                 x, x_t = cp.checkpoint(block, x, x_t, use_reentrant=False)

@@ -180,29 +180,52 @@ def test_irregular_input_sizes(size, patch_size):
 def test_out_type_and_featmap_branches():
     kwargs = dict(arch=SMALL_ARCH, out_indices=[2, 4, 5, 6])
     x = torch.randn(2, 3, 64, 96)
-    conv = build(out_type='featmap', **kwargs).eval()
-    maps = conv(x)
+    cls = build(**kwargs).eval()
+    source = cls.state_dict()
+
+    def dense(branches):
+        model = build(out_type='featmap', featmap_branches=branches, **kwargs)
+        result = model.load_state_dict(source, strict=False)
+        assert result.missing_keys == []
+        assert sorted(result.unexpected_keys) == [
+            'trans_norm.bias', 'trans_norm.weight'
+        ]
+        return model.eval()
+
+    maps = dense('conv')(x)
     assert [m.shape for m in maps] == [(2, 16, 16, 24), (2, 32, 8, 12),
                                        (2, 64, 4, 6), (2, 64, 2, 3)]
-    trans = build(out_type='featmap', featmap_branches='trans', **kwargs)
-    trans.load_state_dict(conv.state_dict())
-    tmaps = trans.eval()(x)
+    tmaps = dense('trans')(x)
     assert all(m.shape == (2, 32, 4, 6) for m in tmaps)
-    both = build(out_type='featmap', featmap_branches='both', **kwargs)
-    both.load_state_dict(conv.state_dict())
-    pairs = both.eval()(x)
+    pairs = dense('both')(x)
     for (c, t), c_ref, t_ref in zip(pairs, maps, tmaps):
         torch.testing.assert_close(c, c_ref)
         torch.testing.assert_close(t, t_ref)
-    cls = build(**kwargs)
-    cls.load_state_dict(conv.state_dict())
-    pooled = cls.eval()(x)
+    pooled = cls(x)
     for (c, _), c_map in zip(pooled, maps):
         torch.testing.assert_close(c, c_map.mean((2, 3)))
     with pytest.raises(ValueError, match="out_type"):
         build(out_type='feature')
     with pytest.raises(ValueError, match="featmap_branches"):
         build(featmap_branches='cnn')
+
+
+@pytest.mark.parametrize('branches', ['conv', 'both'])
+def test_dense_mode_has_no_unused_parameters(branches):
+    """Every built parameter gets a gradient: DDP can run with
+    find_unused_parameters=False."""
+    model = build(arch=SMALL_ARCH, out_type='featmap',
+                  featmap_branches=branches, out_indices=[2, 4])
+    assert model.block_names == ['conv_trans_2', 'conv_trans_3',
+                                 'conv_trans_4']
+    assert model.trans_norm is None
+    outs = model(torch.randn(2, 3, 64, 64))
+    flat = [t for o in outs for t in (o if isinstance(o, tuple) else (o, ))]
+    sum(t.square().mean() for t in flat).backward()
+    for name, param in model.named_parameters():
+        assert param.grad is not None and param.grad.abs().sum() > 0, name
+    # Classification mode keeps every block, as mmpretrain does.
+    assert len(build(arch=SMALL_ARCH, out_indices=[2]).block_names) == 5
 
 
 def test_trans_featmap_is_the_token_grid():
