@@ -37,7 +37,10 @@ def main(argv=None) -> int:
     if not classes:
         print('warning: the checkpoint stores no class names; printing '
               'class indices', file=sys.stderr)
-    for path, result in zip(args.images, inferencer(args.images)):
+    results = inferencer(args.images)
+    if not sys.stdout.isatty():
+        print()  # the progress bar leaves its last frame without a newline
+    for path, result in zip(args.images, results):
         name = result.get('pred_class') or str(result['pred_label'])
         print(f'{path}\t{name}\t{result["pred_score"]:.4f}')
     return 0

@@ -39,7 +39,6 @@ def test_run_demo_makes_the_dataset_when_missing(tmp_path):
         'train_dataloader.persistent_workers=False',
         'val_dataloader.persistent_workers=False',
         # a short epoch: only the first 2 batches of the generated data
-        'train_cfg.type=EpochBasedTrainLoop',
         'train_dataloader.dataset.indices=64',
         'val_dataloader.dataset.indices=32'
     ])

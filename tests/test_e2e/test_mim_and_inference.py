@@ -62,7 +62,8 @@ def test_get_model_and_inferencer_agree(trained):
         [sys.executable, osp.join(TOOLS, 'infer.py'), DEMO, ckpt, image],
         capture_output=True, text=True, cwd=REPO_ROOT)
     assert result.returncode == 0, result.stderr[-3000:]
-    line = result.stdout.strip().splitlines()[-1].split('\t')
+    line = next(row for row in result.stdout.splitlines()
+                if row.startswith(image + '\t')).split('\t')
     assert line[0] == image and line[1] == by_model['pred_class']
     assert abs(float(line[2]) - by_model['pred_score']) < 1e-3
 

@@ -37,7 +37,11 @@ def classifier_checkpoint(tmp_path_factory):
 def build_detector(name, checkpoint):
     from mmdet.registry import MODELS
     from mmdet.utils import register_all_modules
-    register_all_modules()
+    from mmengine.registry import DefaultScope
+
+    # Register mmdet's modules without making mmdet the process-wide
+    # default scope, which would leak into the other tests.
+    register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(DET_CONFIGS[name])
     backbone = cfg.model.backbone
     assert backbone.type == 'mmpretrain.ConformerBackbone'
@@ -47,8 +51,9 @@ def build_detector(name, checkpoint):
         'https://download.openmmlab.com/mmclassification/v0/conformer/'
         'conformer-small-p32')
     backbone.init_cfg.checkpoint = str(checkpoint)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        model = MODELS.build(cfg.model)
+        model.init_weights()
     return cfg, model
 
 
