@@ -159,6 +159,12 @@ class ConformerBackbone(BaseBackbone):
                 f'{self.featmap_branch_choices}, got {featmap_branches!r}')
         _check_int('frozen_stages', frozen_stages, minimum=-1,
                    maximum=self.num_stages)
+        for name, flag in (('qkv_bias', qkv_bias),
+                           ('with_cls_token', with_cls_token),
+                           ('norm_eval', norm_eval), ('with_cp', with_cp)):
+            if not isinstance(flag, bool):
+                raise TypeError(f'{name} must be a bool, got '
+                                f'{type(flag).__name__}: {flag!r}')
 
         self.patch_size = patch_size
         self.with_cls_token = with_cls_token

@@ -387,3 +387,38 @@ def test_forward_input_errors(bad, match):
 def test_mlp_ratio_must_be_positive():
     with pytest.raises(ValueError, match='mlp_ratio'):
         build(mlp_ratio=0)
+
+
+@pytest.mark.parametrize('name', ['qkv_bias', 'with_cls_token', 'norm_eval',
+                                  'with_cp'])
+def test_flags_must_be_bools(name):
+    with pytest.raises(TypeError, match=name):
+        build(**{name: 'yes'})
+
+
+@pytest.mark.parametrize('bad', [0, 2, -1.5])
+def test_base_channels_errors(bad):
+    with pytest.raises((ValueError, TypeError), match='base_channels'):
+        build(base_channels=bad)
+
+
+def test_nan_input_propagates_per_sample_in_eval():
+    model = build().eval()
+    x = torch.randn(3, 3, 48, 48)
+    x[1, 0, 5, 5] = float('nan')
+    x[2, 2, 0, 0] = float('inf')
+    with torch.no_grad():
+        conv, trans = model(x)[0]
+    assert torch.isfinite(conv[0]).all() and torch.isfinite(trans[0]).all()
+    assert torch.isnan(conv[1]).any() and torch.isnan(trans[1]).any()
+    assert not torch.isfinite(trans[2]).all()
+
+
+def test_smallest_inputs_run_in_eval():
+    model = build(out_type='featmap', featmap_branches='both').eval()
+    with torch.no_grad():
+        for size in [(1, 1), (1, 37), (15, 2)]:
+            ((conv, trans), ) = model(torch.randn(1, 3, *size))
+            grid = tuple(-(-s // 16) for s in size)
+            assert trans.shape[-2:] == grid
+            assert conv.shape[-2:] == tuple(-(-g // 2) for g in grid)
