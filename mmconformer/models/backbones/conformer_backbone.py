@@ -96,6 +96,11 @@ class ConformerBackbone(BaseBackbone):
         with_cp (bool): Activation checkpointing of every block while
             training; saves memory at the cost of recomputation.
             Defaults to False.
+        channels_last (bool): Keep conv weights and feature maps in the
+            channels-last (NHWC) memory layout. The maths is unchanged; the
+            convolutions run faster on CPU (oneDNN) and GPU (cuDNN), and the
+            token <-> map conversions of the coupling units become views
+            instead of copies. Defaults to True.
         init_cfg (dict | list[dict], optional): Initialization config.
             ``dict(type='Pretrained', checkpoint=..., prefix=...)`` loads a
             checkpoint of either layout (mmpretrain, or official: converted
@@ -135,6 +140,7 @@ class ConformerBackbone(BaseBackbone):
                  frozen_stages: int = -1,
                  norm_eval: bool = False,
                  with_cp: bool = False,
+                 channels_last: bool = True,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.arch_settings = self._parse_arch(arch)
@@ -161,7 +167,8 @@ class ConformerBackbone(BaseBackbone):
                    maximum=self.num_stages)
         for name, flag in (('qkv_bias', qkv_bias),
                            ('with_cls_token', with_cls_token),
-                           ('norm_eval', norm_eval), ('with_cp', with_cp)):
+                           ('norm_eval', norm_eval), ('with_cp', with_cp),
+                           ('channels_last', channels_last)):
             if not isinstance(flag, bool):
                 raise TypeError(f'{name} must be a bool, got '
                                 f'{type(flag).__name__}: {flag!r}')
@@ -174,6 +181,7 @@ class ConformerBackbone(BaseBackbone):
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.with_cp = with_cp
+        self.channels_last = channels_last
         # CNN grid (stride 4) over token grid in stage 1.
         self.stem_fcu_stride = patch_size // 4
         blocks_per_stage = self.depth // self.num_stages
@@ -242,6 +250,8 @@ class ConformerBackbone(BaseBackbone):
         # The final LayerNorm only feeds the class-token features.
         self.trans_norm = nn.LayerNorm(self.embed_dims) \
             if out_type == 'cls_token' else None
+        if channels_last:
+            self.to(memory_format=torch.channels_last)
         self._freeze_stages()
 
     # ------------------------------------------------------------------ #
@@ -403,6 +413,8 @@ class ConformerBackbone(BaseBackbone):
 
     def forward(self, x: torch.Tensor) -> Features:
         self._check_input(x)
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         x = self.maxpool(self.act1(self.bn1(self.conv1(x))))
         x = self._pad_to_token_grid(x)
         grid = (x.shape[2] // self.stem_fcu_stride,

@@ -422,3 +422,20 @@ def test_smallest_inputs_run_in_eval():
             grid = tuple(-(-s // 16) for s in size)
             assert trans.shape[-2:] == grid
             assert conv.shape[-2:] == tuple(-(-g // 2) for g in grid)
+
+
+def test_channels_last_layout_same_values():
+    fast = build(arch=SMALL_ARCH, out_type='featmap', out_indices=[2, 6])
+    plain = build(arch=SMALL_ARCH, out_type='featmap', out_indices=[2, 6],
+                  channels_last=False)
+    plain.load_state_dict(fast.state_dict())
+    assert fast.conv_trans_2.cnn_block.conv2.weight.is_contiguous(
+        memory_format=torch.channels_last)
+    assert plain.conv_trans_2.cnn_block.conv2.weight.is_contiguous()
+    x = torch.randn(2, 3, 64, 64, dtype=torch.float64)
+    fast.double().eval()
+    plain.double().eval()
+    with torch.no_grad():
+        for a, b in zip(fast(x), plain(x)):
+            assert a.is_contiguous(memory_format=torch.channels_last)
+            torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
