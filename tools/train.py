@@ -67,12 +67,14 @@ def merge_args(cfg: Config, args) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        if not torch.cuda.is_available():
-            cfg.optim_wrapper.dtype = 'bfloat16'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-        if not torch.cuda.is_available():
-            cfg.optim_wrapper.pop('loss_scale')
+        if torch.cuda.is_available():
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        else:
+            # mmengine's AmpOptimWrapper asserts a GPU; bf16 autocast needs
+            # no loss scaling.
+            import mmconformer  # noqa: F401  (registers the wrapper)
+            cfg.optim_wrapper.type = 'BF16AutocastOptimWrapper'
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     if args.no_validate:

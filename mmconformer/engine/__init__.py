@@ -3,8 +3,10 @@ from .checkpoint_safe_globals import (mmengine_checkpoint_safe_globals,
                                       register_mmengine_safe_globals,
                                       restricted_getattr)
 from .hooks import EpochRNGHook
+from .optimizers import BF16AutocastOptimWrapper
 
 __all__ = [
-    'EpochRNGHook', 'mmengine_checkpoint_safe_globals',
+    'BF16AutocastOptimWrapper', 'EpochRNGHook',
+    'mmengine_checkpoint_safe_globals',
     'register_mmengine_safe_globals', 'restricted_getattr'
 ]

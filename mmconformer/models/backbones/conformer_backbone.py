@@ -1,5 +1,6 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """Conformer backbone (Peng et al., ICCV 2021, arXiv:2105.03889)."""
+import math
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -387,6 +388,26 @@ class ConformerBackbone(BaseBackbone):
             raise TypeError(f'ConformerBackbone expects a floating-point '
                             f'tensor, got dtype {x.dtype}')
 
+    def _check_batchnorm_size(self, x: torch.Tensor,
+                              grid: Tuple[int, int]) -> None:
+        """Training-mode BatchNorm needs more than one value per channel;
+        say so in our words before the first map that is too small."""
+        if not self.training or self.norm_eval:
+            return
+        maps = {'token grid (FCUUp)': grid}
+        if f'conv_trans_{self.depth}' in self.block_names:
+            scale = self.patch_size / 32
+            maps['last block'] = (math.ceil(grid[0] * scale),
+                                  math.ceil(grid[1] * scale))
+        name, (h, w) = min(maps.items(), key=lambda kv: kv[1][0] * kv[1][1])
+        if x.shape[0] * h * w < 2:
+            raise ValueError(
+                f'ConformerBackbone in training mode: an input of shape '
+                f'{tuple(x.shape)} gives a {h}x{w} map at the {name}, and '
+                f'BatchNorm needs more than one value per channel. Use a '
+                f'batch of at least 2, or a larger input (the token grid is '
+                f'ceil(H/{self.patch_size}) x ceil(W/{self.patch_size}))')
+
     def _pad_to_token_grid(self, x: torch.Tensor) -> torch.Tensor:
         stride = self.stem_fcu_stride
         pad_h = -x.shape[2] % stride
@@ -419,6 +440,7 @@ class ConformerBackbone(BaseBackbone):
         x = self._pad_to_token_grid(x)
         grid = (x.shape[2] // self.stem_fcu_stride,
                 x.shape[3] // self.stem_fcu_stride)
+        self._check_batchnorm_size(x, grid)
 
         x_t = self.trans_patch_conv(x).flatten(2).transpose(1, 2)
         if self.with_cls_token:

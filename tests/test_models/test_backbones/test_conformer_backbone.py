@@ -439,3 +439,30 @@ def test_channels_last_layout_same_values():
         for a, b in zip(fast(x), plain(x)):
             assert a.is_contiguous(memory_format=torch.channels_last)
             torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_training_mode_too_small_input_has_a_clear_error():
+    model = build().train()
+    with pytest.raises(ValueError, match='BatchNorm needs more than one'):
+        model(torch.randn(1, 3, 16, 16))
+    model(torch.randn(2, 3, 16, 16))  # a batch of 2 is enough
+    model(torch.randn(1, 3, 48, 16))  # or a larger input
+    build(norm_eval=True).train()(torch.randn(1, 3, 16, 16))
+
+
+@pytest.mark.parametrize('size', [(800, 1344), (1344, 800), (800, 1333),
+                                  (1333, 800)])
+def test_detection_sizes(size):
+    """1344x800 (already a multiple of 32) and 800x1333 (padded inside)."""
+    model = build(out_type='featmap', patch_size=32, base_channels=4,
+                  arch=dict(TINY_ARCH, depths=6),
+                  out_indices=[2, 4, 5, 6]).eval()
+    h, w = size
+    with torch.no_grad():
+        maps = model(torch.randn(1, 3, h, w))
+    gh, gw = math.ceil(h / 32), math.ceil(w / 32)
+    expected = [(gh * 8, gw * 8), (gh * 4, gw * 4), (gh * 2, gw * 2),
+                (gh, gw)]
+    assert [tuple(m.shape[-2:]) for m in maps] == expected
+    if h % 32 == 0 and w % 32 == 0:
+        assert expected == [(h // s, w // s) for s in (4, 8, 16, 32)]
