@@ -1,34 +1,31 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """Params and FLOPs, counted the way mmpretrain's get_flops.py counts them,
 plus the attention matmuls that count leaves out."""
-from typing import Dict, Tuple
+from typing import Callable, Dict, Tuple
 
 import torch
 import torch.nn as nn
 from mmengine.analysis import get_model_complexity_info
 
+from ..models.layers.coupling_units import FCUDown
 from ..models.layers.transformer_layer import MultiheadSelfAttention
 
 
-def attention_matmul_flops(backbone: nn.Module,
-                           input_shape: Tuple[int, int, int]) -> int:
-    """Multiply-accumulates of ``q @ k^T`` and ``attn @ v`` for one image.
-
-    mmengine's counter (like fvcore's) skips
-    ``scaled_dot_product_attention``, so published Conformer FLOPs leave out
-    ``2 * N**2 * C`` per attention layer, with ``N`` tokens of width ``C``.
-    This runs one forward pass and adds that up from the real token counts.
-    """
+def _sum_over_forward(backbone: nn.Module, module_type: type,
+                      count: Callable[[nn.Module, torch.Tensor], int],
+                      input_shape: Tuple[int, int, int]) -> int:
+    """Run one image through ``backbone`` and add up ``count(module, x)``
+    over every call of a ``module_type`` submodule (``x``: its first
+    input)."""
     total = 0
 
     def hook(module, args):
         nonlocal total
-        _, num_tokens, channels = args[0].shape
-        total += 2 * num_tokens * num_tokens * channels
+        total += count(module, args[0])
 
     handles = [
         m.register_forward_pre_hook(hook) for m in backbone.modules()
-        if isinstance(m, MultiheadSelfAttention)
+        if isinstance(m, module_type)
     ]
     try:
         param = next(backbone.parameters())
@@ -41,6 +38,45 @@ def attention_matmul_flops(backbone: nn.Module,
     return total
 
 
+def attention_matmul_flops(backbone: nn.Module,
+                           input_shape: Tuple[int, int, int]) -> int:
+    """Multiply-accumulates of ``q @ k^T`` and ``attn @ v`` for one image.
+
+    mmengine's counter (like fvcore's) skips
+    ``scaled_dot_product_attention``, so published Conformer FLOPs leave out
+    ``2 * N**2 * C`` per attention layer, with ``N`` tokens of width ``C``.
+    This runs one forward pass and adds that up from the real token counts.
+    """
+
+    def count(module, x):
+        _, num_tokens, channels = x.shape
+        return 2 * num_tokens * num_tokens * channels
+
+    return _sum_over_forward(backbone, MultiheadSelfAttention, count,
+                             input_shape)
+
+
+def fcu_down_reorder_flops(backbone: nn.Module,
+                           input_shape: Tuple[int, int, int]) -> int:
+    """Multiply-accumulates that :class:`FCUDown` saves for one image by
+    pooling before its 1x1 conv instead of after it.
+
+    The official code (and the published FLOPs) run the conv on the full
+    CNN map; ours runs it on the pooled token grid. Adding this to
+    mmengine's count of our model gives mmengine's count of the official
+    op order.
+    """
+
+    def count(module, x):
+        _, in_channels, height, width = x.shape
+        stride = module.down_stride
+        pooled = (height // stride) * (width // stride)
+        out_channels = module.conv_project.out_channels
+        return in_channels * out_channels * (height * width - pooled)
+
+    return _sum_over_forward(backbone, FCUDown, count, input_shape)
+
+
 def get_complexity(model: nn.Module,
                    input_shape: Tuple[int, int, int]) -> Dict[str, object]:
     """Count a classifier as mmpretrain's ``tools/analysis_tools/get_flops.py``
@@ -48,8 +84,12 @@ def get_complexity(model: nn.Module,
     backbone), plus the attention matmuls.
 
     Returns:
-        dict: ``params``, ``flops`` (mmengine's count), ``attention_flops``,
-        ``total_flops`` (their sum) and mmengine's ``out_table``.
+        dict: ``params``; ``flops``, mmengine's count in the published
+        convention (FCUDown's conv counted at CNN resolution, as the official
+        op order runs it); ``attention_flops``; ``total_flops``
+        (``flops + attention_flops``); ``executed_flops``, mmengine's count
+        of what this implementation runs (FCUDown pools first); and
+        mmengine's ``out_table`` (of the executed model).
     """
     model.eval()
     backbone = model.backbone if hasattr(model, 'backbone') else model
@@ -67,9 +107,11 @@ def get_complexity(model: nn.Module,
                                                  'extract_feat') else model
     info = get_model_complexity_info(target, input_shape, show_arch=False)
     attention = attention_matmul_flops(backbone, input_shape)
+    published = info['flops'] + fcu_down_reorder_flops(backbone, input_shape)
     return dict(
         params=info['params'],
-        flops=info['flops'],
+        flops=published,
         attention_flops=attention,
-        total_flops=info['flops'] + attention,
+        total_flops=published + attention,
+        executed_flops=info['flops'],
         out_table=info['out_table'])

@@ -13,6 +13,18 @@ class FCUDown(nn.Module):
     1x1 conv to ``embed_dims``, average pooling by ``down_stride``, LayerNorm
     and GELU; the class token of ``x_t`` is prepended when there is one.
 
+    The pooling runs *before* the 1x1 conv. Both are linear and act on each
+    position alike, so ``conv(pool(x)) == pool(conv(x))`` (bias included),
+    and the weights and outputs are those of the official order (float64
+    tests agree with mmpretrain to 1e-10). The conv then runs on the token
+    grid, ``down_stride**2`` times fewer positions, and the full-resolution
+    ``embed_dims``-wide map (38 MB per 8 images in tiny's first stage) is
+    never written. In Conformer-tiny at 224x224 this saves 0.083 G
+    multiply-accumulates per image and makes fp32 CPU inference 9% faster
+    (training 1%; batch 8, 2 cores). Published FLOPs count the conv at the
+    CNN resolution; :func:`mmconformer.analysis.get_complexity` reports
+    both counts.
+
     Args:
         in_channels (int): Channels of the CNN feature map.
         embed_dims (int): Token width of the transformer branch.
@@ -35,7 +47,7 @@ class FCUDown(nn.Module):
         self.act = nn.GELU()
 
     def forward(self, x: torch.Tensor, x_t: torch.Tensor) -> torch.Tensor:
-        x = self.sample_pooling(self.conv_project(x))
+        x = self.conv_project(self.sample_pooling(x))
         x = self.act(self.ln(x.flatten(2).transpose(1, 2)))
         if self.with_cls_token:
             x = torch.cat([x_t[:, :1], x], dim=1)

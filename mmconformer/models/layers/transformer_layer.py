@@ -10,9 +10,30 @@ from mmcv.cnn.bricks.drop import DropPath
 from .utils import LN_EPS
 
 
+def _bf16_cpu_attention(q: torch.Tensor, k: torch.Tensor,
+                        v: torch.Tensor) -> torch.Tensor:
+    """``softmax(q k^T / sqrt(d)) v`` as two batched bf16 matmuls.
+
+    On CPUs without AMX, torch's fused CPU attention kernel runs bf16 at
+    about half the speed of these two ``bmm`` calls for Conformer's ~200
+    tokens (5.9 vs 2.6 ms per tiny layer at batch 8 on a 2-core AVX-512
+    EPYC; 8% of tiny's bf16 inference time). The
+    scores are rounded to bf16 before the softmax (as in timm's non-fused
+    path), so the relative error of the attention output is about 1e-2
+    instead of 6e-3; both are inside the documented bf16 tolerance.
+    Autocast is switched off here because every input is bf16 already.
+    """
+    with torch.autocast(device_type='cpu', enabled=False):
+        attn = (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1)
+        return attn.softmax(dim=-1) @ v
+
+
 class MultiheadSelfAttention(nn.Module):
-    """Multi-head self-attention on ``(B, N, C)`` tokens, computed with
-    :func:`torch.nn.functional.scaled_dot_product_attention`.
+    """Multi-head self-attention on ``(B, N, C)`` tokens.
+
+    It calls :func:`torch.nn.functional.scaled_dot_product_attention`,
+    except for bf16 on CPU, where two batched matmuls are faster (see
+    ``_bf16_cpu_attention``).
 
     Args:
         embed_dims (int): Token width.
@@ -34,7 +55,10 @@ class MultiheadSelfAttention(nn.Module):
         B, N, C = x.shape
         qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, self.head_dims)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
-        x = F.scaled_dot_product_attention(q, k, v)
+        if q.dtype == torch.bfloat16 and q.device.type == 'cpu':
+            x = _bf16_cpu_attention(q, k, v)
+        else:
+            x = F.scaled_dot_product_attention(q, k, v)
         return self.proj(x.transpose(1, 2).reshape(B, N, C))
 
 
