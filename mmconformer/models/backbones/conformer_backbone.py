@@ -13,6 +13,7 @@ from mmpretrain.registry import MODELS
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..layers import ConvBottleneck, ConvTransBlock, TransformerLayer
+from ..layers.utils import conv_bn
 
 ArchSettings = Dict[str, Union[int, float]]
 Features = Tuple[Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]], ...]
@@ -436,7 +437,7 @@ class ConformerBackbone(BaseBackbone):
         self._check_input(x)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
-        x = self.maxpool(self.act1(self.bn1(self.conv1(x))))
+        x = self.maxpool(self.act1(conv_bn(self.conv1, self.bn1, x)))
         x = self._pad_to_token_grid(x)
         grid = (x.shape[2] // self.stem_fcu_stride,
                 x.shape[3] // self.stem_fcu_stride)

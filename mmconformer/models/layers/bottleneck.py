@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 from mmcv.cnn.bricks.drop import DropPath
 
-from .utils import BN_EPS
+from .utils import BN_EPS, conv_bn
 
 
 class ConvBottleneck(nn.Module):
@@ -66,12 +66,15 @@ class ConvBottleneck(nn.Module):
         return_mid: bool = False,
     ) -> Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]]:
         identity = x
-        out = self.act1(self.bn1(self.conv1(x)))
+        out = self.act1(conv_bn(self.conv1, self.bn1, x))
         if fusion_features is not None:
             out = out + fusion_features
-        mid = self.act2(self.bn2(self.conv2(out)))
-        out = self.drop_path(self.bn3(self.conv3(mid)))
+        mid = self.act2(conv_bn(self.conv2, self.bn2, out))
+        out = self.drop_path(conv_bn(self.conv3, self.bn3, mid))
         if self.with_residual_conv:
-            identity = self.residual_bn(self.residual_conv(identity))
-        out = self.act3(out + identity)
+            identity = conv_bn(self.residual_conv, self.residual_bn, identity)
+        # In place: nothing saved for backward holds `out` (BN/conv keep
+        # their inputs, DropPath its mask), and a fresh full-size tensor
+        # per block costs ~5% of small-p16's CPU inference.
+        out = self.act3(out.add_(identity))
         return (out, mid) if return_mid else out

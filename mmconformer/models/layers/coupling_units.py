@@ -4,7 +4,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .utils import BN_EPS, LN_EPS
+from .utils import BN_EPS, LN_EPS, conv_bn
 
 
 class FCUDown(nn.Module):
@@ -86,7 +86,7 @@ class FCUUp(nn.Module):
         if self.with_cls_token:
             x_t = x_t[:, 1:]
         x = x_t.transpose(1, 2).unflatten(2, (grid_h, grid_w))
-        x = self.act(self.bn(self.conv_project(x)))
+        x = self.act(conv_bn(self.conv_project, self.bn, x))
         if self.up_stride == 1:
             return x
         return F.interpolate(
