@@ -45,9 +45,10 @@ def run(cmd, timeout=900, **kwargs):
     return output
 
 
-def train(work_dir, data_root, *options, launcher_cmd=None, extra=()):
+def train(work_dir, data_root, *options, launcher_cmd=None, extra=(),
+          config=DEMO):
     cmd = (launcher_cmd or [sys.executable]) + [
-        osp.join(TOOLS, 'train.py'), DEMO, '--work-dir', str(work_dir),
+        osp.join(TOOLS, 'train.py'), config, '--work-dir', str(work_dir),
         *extra, '--cfg-options', *data_options(data_root), *options
     ]
     return run(cmd)

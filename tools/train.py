@@ -37,7 +37,7 @@ def parse_args(argv=None):
         'dir when no path is given')
     parser.add_argument(
         '--amp', action='store_true',
-        help='automatic mixed precision (bf16 on CPU, fp16 on GPU)')
+        help='automatic mixed precision (fp16 on GPU, bf16 autocast on CPU)')
     parser.add_argument(
         '--auto-scale-lr', action='store_true',
         help='scale the lr by the real total batch size')
@@ -67,14 +67,15 @@ def merge_args(cfg: Config, args) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
-        if torch.cuda.is_available():
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-        else:
-            # mmengine's AmpOptimWrapper asserts a GPU; bf16 autocast needs
-            # no loss scaling.
-            import mmconformer  # noqa: F401  (registers the wrapper)
-            cfg.optim_wrapper.type = 'BF16AutocastOptimWrapper'
+        # As mmpretrain's tools/train.py does. Without a GPU our configs'
+        # PortableOptimWrapperConstructor turns this into bf16 autocast;
+        # configs that name no constructor get it here.
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        if not torch.cuda.is_available():
+            import mmconformer  # noqa: F401  (registers the constructor)
+            cfg.optim_wrapper.setdefault(
+                'constructor', 'PortableOptimWrapperConstructor')
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     if args.no_validate:

@@ -3,10 +3,11 @@ from .checkpoint_safe_globals import (mmengine_checkpoint_safe_globals,
                                       register_mmengine_safe_globals,
                                       restricted_getattr)
 from .hooks import EpochRNGHook
-from .optimizers import BF16AutocastOptimWrapper
+from .optimizers import (BF16AutocastOptimWrapper,
+                         PortableOptimWrapperConstructor)
 
 __all__ = [
     'BF16AutocastOptimWrapper', 'EpochRNGHook',
-    'mmengine_checkpoint_safe_globals',
+    'PortableOptimWrapperConstructor', 'mmengine_checkpoint_safe_globals',
     'register_mmengine_safe_globals', 'restricted_getattr'
 ]

@@ -44,9 +44,13 @@ def test_resolved_config_equals_mmpretrain(name, tmp_path):
     ours, theirs = load_pair(name, tmp_path)
     assert ours.pop('custom_imports') == dict(
         imports=['mmconformer'], allow_failed_imports=False)
-    # The one allowed addition (deterministic resume, see README).
+    # The two allowed additions (see README): deterministic resume, and
+    # `--amp` that falls back to bf16 autocast without a GPU.
     assert ours.pop('custom_hooks') == [dict(type='EpochRNGHook')]
     assert 'custom_hooks' not in theirs
+    assert ours['optim_wrapper'].pop('constructor') == \
+        'PortableOptimWrapperConstructor'
+    assert 'constructor' not in theirs['optim_wrapper']
     assert ours['model']['backbone'].pop('type') == 'ConformerBackbone'
     assert theirs['model']['backbone'].pop('type') == 'Conformer'
     assert ours['model']['head'].pop('type') == 'DualBranchClsHead'

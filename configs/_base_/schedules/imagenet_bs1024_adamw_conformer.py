@@ -14,6 +14,10 @@ optim_wrapper = dict(
         custom_keys={
             '.cls_token': dict(decay_mult=0.0),
         }),
+    # mmengine's default constructor, except that `--amp` (AmpOptimWrapper)
+    # trains in bf16 autocast on a machine without a GPU instead of failing,
+    # and that `compile=True` works (plain-dict param groups).
+    constructor='PortableOptimWrapperConstructor',
 )
 
 # 5 warm-up epochs from 1e-3 x lr, then cosine to 1e-5 over 295 epochs.
