@@ -251,6 +251,9 @@ def machine_description(device: str) -> str:
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    # Model-init reports and the FLOP counter's op warnings are noise here.
+    from mmengine.logging import MMLogger
+    MMLogger.get_instance('benchmark', log_level='ERROR')
     if args.memory_probe:
         memory_probe(args)
         return 0
@@ -270,6 +273,8 @@ def main(argv=None):
     results = []
     for mode in sorted({m for m, _ in steps}, key=['infer', 'train'].index):
         subset = {v: s for (m, v), s in steps.items() if m == mode}
+        # the first call on its own: with --compile it includes compiling
+        first = time_interleaved(subset, args.device, 0, 1)
         times = time_interleaved(subset, args.device, args.warmup,
                                  args.repeats)
         for index, variant in enumerate(variants):
@@ -282,7 +287,8 @@ def main(argv=None):
                 channels_last=variant.channels_last, compile=args.compile,
                 with_cp=args.with_cp and variant.impl == 'mmconformer',
                 device=args.device, img_per_s=args.batch_size / seconds,
-                median_s=seconds, gflops_per_s=2 * work / seconds / 1e9,
+                median_s=seconds, first_step_s=first[variant][0],
+                gflops_per_s=2 * work / seconds / 1e9,
                 matmul_gflops_per_s=peak_rate[variant.dtype])
             row['fraction_of_matmul_peak'] = \
                 row['gflops_per_s'] / row['matmul_gflops_per_s']
@@ -340,15 +346,18 @@ def speed_ratios(results) -> List[dict]:
 
 
 def print_table(results, ratios):
+    compiled = any(r['compile'] for r in results)
     print(f'{"impl":<12} {"setting":<8} {"mode":<6} {"arch":<10} '
-          f'{"img/s":>8} {"GFLOP/s":>8} {"of peak":>8} {"peak MiB":>9}')
+          f'{"img/s":>8} {"GFLOP/s":>8} {"of peak":>8} {"peak MiB":>9}' +
+          (f' {"1st step s":>10}' if compiled else ''))
     for r in results:
         mem = r.get('peak_memory_mib')
         print(f'{r["impl"]:<12} {r["setting"]:<8} {r["mode"]:<6} '
               f'{r["arch"]:<10} {r["img_per_s"]:>8.2f} '
               f'{r["gflops_per_s"]:>8.1f} '
               f'{100 * r["fraction_of_matmul_peak"]:>7.1f}% '
-              f'{"" if mem is None else f"{mem:9.0f}"}')
+              f'{"" if mem is None else f"{mem:9.0f}":>9}' +
+              (f' {r["first_step_s"]:>10.1f}' if compiled else ''))
     for r in ratios:
         print(f'speed ratio mmconformer / mmpretrain ({r["mode"]}): '
               f'{r["ratio"]:.2f}x  [ours {r["ours"]} vs mmpretrain '
@@ -370,7 +379,7 @@ def plot(results, path):
              if any(r['mode'] == m for r in results)]
     fig, axes = plt.subplots(
         1, len(modes), squeeze=False,
-        figsize=(1.1 * len(results) + 2.5, 3.8))
+        figsize=(0.9 * len(results) + 2, 3.6))
     for ax, mode in zip(axes[0], modes):
         rows = [r for r in results if r['mode'] == mode]
         bars = ax.bar([f'{r["impl"]}\n{r["setting"]}' for r in rows],
