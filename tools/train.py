@@ -70,12 +70,11 @@ def merge_args(cfg: Config, args) -> Config:
         # As mmpretrain's tools/train.py does. Without a GPU our configs'
         # PortableOptimWrapperConstructor turns this into bf16 autocast;
         # configs that name no constructor get it here.
+        import mmconformer  # noqa: F401  (registers the constructor)
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-        if not torch.cuda.is_available():
-            import mmconformer  # noqa: F401  (registers the constructor)
-            cfg.optim_wrapper.setdefault(
-                'constructor', 'PortableOptimWrapperConstructor')
+        cfg.optim_wrapper.setdefault('constructor',
+                                     'PortableOptimWrapperConstructor')
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     if args.no_validate:

@@ -11,21 +11,23 @@ from ..models.layers.coupling_units import FCUDown
 from ..models.layers.transformer_layer import MultiheadSelfAttention
 
 
-def _sum_over_forward(backbone: nn.Module, module_type: type,
-                      count: Callable[[nn.Module, torch.Tensor], int],
-                      input_shape: Tuple[int, int, int]) -> int:
-    """Run one image through ``backbone`` and add up ``count(module, x)``
-    over every call of a ``module_type`` submodule (``x``: its first
-    input)."""
-    total = 0
+def _sum_over_forward(
+        backbone: nn.Module, input_shape: Tuple[int, int, int],
+        counters: Dict[type, Callable[[nn.Module, torch.Tensor], int]]
+) -> Dict[type, int]:
+    """Run one image through ``backbone`` and, for each ``module_type ->
+    count`` of ``counters``, add up ``count(module, x)`` over every call of
+    a ``module_type`` submodule (``x``: its first input)."""
+    totals = {module_type: 0 for module_type in counters}
 
     def hook(module, args):
-        nonlocal total
-        total += count(module, args[0])
+        for module_type, count in counters.items():
+            if isinstance(module, module_type):
+                totals[module_type] += count(module, args[0])
 
     handles = [
         m.register_forward_pre_hook(hook) for m in backbone.modules()
-        if isinstance(m, module_type)
+        if isinstance(m, tuple(counters))
     ]
     try:
         param = next(backbone.parameters())
@@ -35,7 +37,20 @@ def _sum_over_forward(backbone: nn.Module, module_type: type,
     finally:
         for handle in handles:
             handle.remove()
-    return total
+    return totals
+
+
+def _attention_count(module: nn.Module, x: torch.Tensor) -> int:
+    _, num_tokens, channels = x.shape
+    return 2 * num_tokens * num_tokens * channels
+
+
+def _fcu_down_reorder_count(module: nn.Module, x: torch.Tensor) -> int:
+    _, in_channels, height, width = x.shape
+    stride = module.down_stride
+    pooled = (height // stride) * (width // stride)
+    out_channels = module.conv_project.out_channels
+    return in_channels * out_channels * (height * width - pooled)
 
 
 def attention_matmul_flops(backbone: nn.Module,
@@ -47,13 +62,9 @@ def attention_matmul_flops(backbone: nn.Module,
     ``2 * N**2 * C`` per attention layer, with ``N`` tokens of width ``C``.
     This runs one forward pass and adds that up from the real token counts.
     """
-
-    def count(module, x):
-        _, num_tokens, channels = x.shape
-        return 2 * num_tokens * num_tokens * channels
-
-    return _sum_over_forward(backbone, MultiheadSelfAttention, count,
-                             input_shape)
+    return _sum_over_forward(backbone, input_shape, {
+        MultiheadSelfAttention: _attention_count
+    })[MultiheadSelfAttention]
 
 
 def fcu_down_reorder_flops(backbone: nn.Module,
@@ -66,15 +77,9 @@ def fcu_down_reorder_flops(backbone: nn.Module,
     mmengine's count of our model gives mmengine's count of the official
     op order.
     """
-
-    def count(module, x):
-        _, in_channels, height, width = x.shape
-        stride = module.down_stride
-        pooled = (height // stride) * (width // stride)
-        out_channels = module.conv_project.out_channels
-        return in_channels * out_channels * (height * width - pooled)
-
-    return _sum_over_forward(backbone, FCUDown, count, input_shape)
+    return _sum_over_forward(backbone, input_shape, {
+        FCUDown: _fcu_down_reorder_count
+    })[FCUDown]
 
 
 def get_complexity(model: nn.Module,
@@ -106,8 +111,13 @@ def get_complexity(model: nn.Module,
     target = _FeatureExtractor(model) if hasattr(model,
                                                  'extract_feat') else model
     info = get_model_complexity_info(target, input_shape, show_arch=False)
-    attention = attention_matmul_flops(backbone, input_shape)
-    published = info['flops'] + fcu_down_reorder_flops(backbone, input_shape)
+    extra = _sum_over_forward(
+        backbone, input_shape, {
+            MultiheadSelfAttention: _attention_count,
+            FCUDown: _fcu_down_reorder_count
+        })
+    attention = extra[MultiheadSelfAttention]
+    published = info['flops'] + extra[FCUDown]
     return dict(
         params=info['params'],
         flops=published,

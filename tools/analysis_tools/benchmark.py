@@ -154,7 +154,8 @@ def input_hw(args):
 
 def prepare(args, only=None):
     """Models (one copy per variant, same weights), inputs and the steps to
-    time, keyed by ``(mode, variant)``. ``only`` keeps one variant index."""
+    time, keyed by ``(mode, variant)``. ``only`` keeps one variant index.
+    Also returns our model as built, untouched, for counting FLOPs."""
     cfg, arch, patch = our_model_cfg(args)
     if cfg is not None and args.with_cp:
         cfg['backbone']['with_cp'] = True
@@ -183,7 +184,7 @@ def prepare(args, only=None):
             steps[(mode, variant)] = make_step(runner, mode, x, labels,
                                                args.device, variant.dtype,
                                                optimizer)
-    return arch, patch, variants, steps
+    return arch, patch, variants, steps, models['mmconformer']
 
 
 def _status_kib(field: str) -> int:
@@ -211,7 +212,7 @@ def memory_probe(args):
     steps of one (mode, variant)."""
     mode, index = args.memory_probe.split(':')
     args.mode = mode
-    _, _, _, steps = prepare(args, only=int(index))
+    steps = prepare(args, only=int(index))[3]
     step = next(iter(steps.values()))
     gc.collect()
     if not reset_peak_rss():
@@ -257,7 +258,7 @@ def main(argv=None):
     if args.memory_probe:
         memory_probe(args)
         return 0
-    arch, patch, variants, steps = prepare(args)
+    arch, patch, variants, steps, ours = prepare(args)
     peak_rate = {
         dtype: matmul_rate(
             torch.bfloat16 if dtype == 'bf16' else torch.float32,
@@ -266,8 +267,7 @@ def main(argv=None):
     }
     from mmconformer.analysis.complexity import get_complexity
     h, w = input_hw(args)
-    flops = get_complexity(build_pair(arch, patch)['mmconformer'],
-                           (3, h, w))['total_flops']
+    flops = get_complexity(ours, (3, h, w))['total_flops']
 
     cuda = args.device.startswith('cuda')
     results = []
