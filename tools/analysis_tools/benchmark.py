@@ -65,6 +65,11 @@ class Variant(NamedTuple):
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Benchmark Conformer against mmpretrain\'s built-in one',
+        epilog='Limits: CPU peak memory is the peak RSS of a separate '
+        'process per row, over two steps after the model is built '
+        '(includes allocator caching); CUDA peak memory is '
+        'max_memory_allocated. Timings on a shared machine vary by a few '
+        'percent between runs: compare ratios from one run.',
         allow_abbrev=False)
     parser.add_argument('config', nargs='?', help='our model config file')
     parser.add_argument('--arch', choices=ARCHS,
