@@ -5,13 +5,7 @@ _base_ = [
     'mmpretrain::_base_/datasets/imagenet_bs64_swin_224.py',
     './_base_/schedules/imagenet_bs1024_adamw_conformer.py',
     'mmpretrain::_base_/default_runtime.py',
+    './_base_/mmconformer_runtime.py',
 ]
-
-custom_imports = dict(imports=['mmconformer'], allow_failed_imports=False)
-
-# The one addition to mmpretrain's recipe: reseed the RNGs at every epoch
-# start from (seed, epoch, rank), so that a resumed run is bit-identical to an
-# uninterrupted one (mmengine saves no RNG state in its checkpoints).
-custom_hooks = [dict(type='EpochRNGHook')]
 
 train_dataloader = dict(batch_size=128)

@@ -1,4 +1,5 @@
 """Shared constants and helpers of the test suite."""
+import importlib.util
 import os.path as osp
 
 import torch
@@ -11,6 +12,16 @@ TINY_ARCH = dict(embed_dims=32, depths=3, num_heads=2, channel_ratio=1)
 #: Six blocks, two per stage (stage 1 then has one ConvTransBlock).
 SMALL_ARCH = dict(embed_dims=32, depths=6, num_heads=4, channel_ratio=1)
 
+
+def load_tool(relpath: str):
+    """Import a script under tools/ as a module (to call its ``main`` or
+    ``parse_args`` in this process)."""
+    path = osp.join(REPO_ROOT, 'tools', relpath)
+    name = 'tool_' + osp.splitext(relpath)[0].replace('/', '_')
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def randomize_batchnorm(model: torch.nn.Module, seed: int = 0) -> None:

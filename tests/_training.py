@@ -35,8 +35,17 @@ def data_options(data_root, workers=0):
     return opts
 
 
-def run(cmd, timeout=900, **kwargs):
+#: Environment that makes a subprocess take the CPU path on any machine:
+#: torch (and so mmengine and mmconformer.utils.accelerator_available) sees
+#: no CUDA device. The end-to-end tests assert CPU behaviour (gloo, bf16
+#: autocast), so they force it; tests/test_e2e/test_gpu.py covers the GPU.
+CPU_ONLY = {'CUDA_VISIBLE_DEVICES': ''}
+
+
+def run(cmd, timeout=900, cpu_only=True, **kwargs):
     env = dict(os.environ, PYTHONUNBUFFERED='1')
+    if cpu_only:
+        env.update(CPU_ONLY)
     env.update(kwargs.pop('env', {}))
     result = subprocess.run(cmd, capture_output=True, text=True,
                             cwd=REPO_ROOT, timeout=timeout, env=env, **kwargs)

@@ -1,8 +1,13 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
-"""Evaluate a checkpoint with mmengine's Runner (OpenMMLab form).
+"""Evaluate a checkpoint with mmengine's Runner (the standard OpenMMLab
+script).
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--amp]
         [--cfg-options k=v ...] [--launcher pytorch]
+
+As in tools/train.py, distributed start-up belongs to the config's runner
+(``PortableRunner``): ``torchrun --nproc_per_node=2 tools/test.py CONFIG
+CKPT --launcher pytorch`` runs on CPUs and GPUs alike.
 """
 import argparse
 import os
@@ -11,8 +16,6 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
-
-from mmconformer.utils import init_cpu_process_group
 
 
 def parse_args(argv=None):
@@ -44,7 +47,6 @@ def main(argv=None):
     cfg.load_from = args.checkpoint
     if args.amp:
         cfg.test_cfg.fp16 = True
-    init_cpu_process_group(args.launcher)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
         RUNNERS.build(cfg)
     runner.test()

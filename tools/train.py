@@ -1,27 +1,21 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
-"""Train a model with mmengine's Runner (OpenMMLab form).
+"""Train a model with mmengine's Runner (the standard OpenMMLab script).
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
         [--auto-scale-lr] [--cfg-options k=v ...] [--launcher pytorch]
 
-With ``--launcher pytorch`` on a machine without CUDA (e.g. ``torchrun
---nproc_per_node=2 tools/train.py CONFIG --launcher pytorch``), the process
-group is started with gloo here, before the Runner, because mmengine's
-launcher calls ``torch.cuda.set_device`` unconditionally. The Runner then
-finds the group initialised and uses it. With CUDA the standard mmengine
-(nccl) path runs unchanged.
+Distributed start-up belongs to the runner the config names
+(``runner_type = 'PortableRunner'`` in our configs), not to this script:
+``torchrun --nproc_per_node=2 tools/train.py CONFIG --launcher pytorch``
+runs on CPUs and GPUs alike, as mmpretrain's own script does.
 """
 import argparse
 import os
 import os.path as osp
 
-import torch
-import torch.distributed
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
-
-from mmconformer.utils import init_cpu_process_group
 
 
 def parse_args(argv=None):
@@ -67,14 +61,11 @@ def merge_args(cfg: Config, args) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
-        # As mmpretrain's tools/train.py does. Without a GPU our configs'
-        # PortableOptimWrapperConstructor turns this into bf16 autocast;
-        # configs that name no constructor get it here.
-        import mmconformer  # noqa: F401  (registers the constructor)
+        # As mmpretrain's tools/train.py does. Our configs name
+        # PortableOptimWrapperConstructor, which turns this into bf16
+        # autocast on a machine without an accelerator.
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-        cfg.optim_wrapper.setdefault('constructor',
-                                     'PortableOptimWrapperConstructor')
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     if args.no_validate:
@@ -83,31 +74,14 @@ def merge_args(cfg: Config, args) -> Config:
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
-    if not torch.cuda.is_available() and args.launcher == 'pytorch':
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
-        cfg.env_cfg.dist_cfg.backend = 'gloo'
-        if cfg.get('model_wrapper_cfg') is None:
-            # The Runner passes device_ids=[LOCAL_RANK] unless the wrapper
-            # config names them; a CPU module needs device_ids=None.
-            cfg.model_wrapper_cfg = dict(
-                type='MMDistributedDataParallel',
-                device_ids=None,
-                broadcast_buffers=False,
-                find_unused_parameters=cfg.get('find_unused_parameters',
-                                               False))
     return cfg
 
 
 def main(argv=None):
     args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
-    init_cpu_process_group(args.launcher)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
         RUNNERS.build(cfg)
-    if runner.distributed:
-        runner.logger.info(
-            f'Distributed training: world size {runner.world_size}, '
-            f'backend {torch.distributed.get_backend()}, rank {runner.rank}')
     runner.train()
 
 

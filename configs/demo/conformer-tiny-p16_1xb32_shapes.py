@@ -10,8 +10,9 @@ img_size = 48
 
 model = dict(
     head=dict(num_classes=num_classes, topk=(1, )),
-    # Mixup/CutMix slow a toy dataset down without helping it.
-    train_cfg=dict(augments=None))
+    # No batch augments: Mixup/CutMix slow a toy dataset down without helping
+    # it. None (not augments=None) also keeps the labels as class indices.
+    train_cfg=None)
 
 data_preprocessor = dict(num_classes=num_classes)
 

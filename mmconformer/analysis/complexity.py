@@ -9,6 +9,7 @@ from mmengine.analysis import get_model_complexity_info
 
 from ..models.layers.coupling_units import FCUDown
 from ..models.layers.transformer_layer import MultiheadSelfAttention
+from ..utils.quiet import current_logger_level
 
 
 def _sum_over_forward(
@@ -110,7 +111,11 @@ def get_complexity(model: nn.Module,
 
     target = _FeatureExtractor(model) if hasattr(model,
                                                  'extract_feat') else model
-    info = get_model_complexity_info(target, input_shape, show_arch=False)
+    # mmengine's counter warns about every op kind it does not count
+    # (attention is counted below) and every module not traced.
+    with current_logger_level():
+        info = get_model_complexity_info(target, input_shape,
+                                         show_arch=False)
     extra = _sum_over_forward(
         backbone, input_shape, {
             MultiheadSelfAttention: _attention_count,

@@ -1,21 +1,106 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
-"""Safe checkpoint reading and atomic writing."""
+"""Safe checkpoint reading, with a diagnosis for every file it cannot read,
+and atomic saving."""
 import argparse
-import os
 import os.path as osp
 import pickle
-import tempfile
+import re
+import warnings
 import zipfile
 from typing import Any
 
 import torch
 
+from ..utils import atomic_write
+
 __all__ = ['CheckpointError', 'load_checkpoint_file', 'save_atomic']
+
+#: The pickled magic number that starts torch's legacy (non-zip) format,
+#: after the protocol opcode: LONG1 of 10 bytes, then the number.
+_LEGACY_MAGIC = b'\x8a\x0a' + torch.serialization.MAGIC_NUMBER.to_bytes(
+    10, 'little')
+_ZIP_MAGIC = b'PK\x03\x04'
+#: How torch's weights-only unpickler names a global it will not import or
+#: call; the name is kept only when it is a dotted Python identifier, so
+#: bytes of a corrupt file are not reported as a global.
+_FORBIDDEN_GLOBAL = re.compile(
+    r'(?:Unsupported global: GLOBAL|Trying to load unsupported GLOBAL) '
+    r'([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*) (?:was not|whose module)')
+_FORBIDDEN_CALL = re.compile(
+    r'(?:Trying to call reduce for unrecognized function|Can only create '
+    r'new object for nn.Parameter or classes allowlisted via '
+    r'`add_safe_globals` but got) <(?:built-in function|function|class) '
+    r"'?([A-Za-z_][\w.]*)'?")
 
 
 class CheckpointError(RuntimeError):
-    """A checkpoint file is missing, unreadable, unsafe or of the wrong
-    layout. The message is one line meant for the user."""
+    """A checkpoint file cannot be used. The message is one line meant for
+    the user; ``reason`` says why, for programs:
+
+    - ``'missing'``: no such file;
+    - ``'empty'``: the file has no bytes;
+    - ``'not_checkpoint'``: the file is not a PyTorch checkpoint (another
+      format, a folder, or a saved object that is not a dict);
+    - ``'corrupt'``: a PyTorch checkpoint that is truncated or damaged;
+    - ``'refused'``: unpickling it would import or call a global that
+      weights-only loading does not allow, which could run code;
+    - ``'layout'``: readable, but not the weights that were asked for
+      (missing keys, wrong shapes, another arch).
+    """
+
+    def __init__(self, message: str, reason: str = 'layout') -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return f'{type(err).__name__}: {text.splitlines()[0]}' if text else \
+        type(err).__name__
+
+
+def _check_archive(path: str) -> None:
+    """A torch zip checkpoint: readable directory, a ``data.pkl``, and every
+    member matching its CRC-32 (torch itself does not check them, so a
+    flipped bit would load silently)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if not any(i.filename.endswith('data.pkl') for i in infos):
+                raise CheckpointError(
+                    f'{path} is not a PyTorch checkpoint: a zip archive '
+                    f'without data.pkl', 'not_checkpoint')
+            for info in infos:
+                # torch.save can be told not to compute CRCs (they are 0).
+                if info.CRC == 0:
+                    continue
+                with archive.open(info) as member:
+                    while member.read(1 << 24):
+                        pass
+    except CheckpointError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError,
+            ValueError, NotImplementedError) as err:
+        raise CheckpointError(
+            f'cannot read {path}: the checkpoint is truncated or corrupt '
+            f'({_first_line(err)})', 'corrupt') from err
+
+
+def _diagnose_unpickling(path: str, err: BaseException) -> CheckpointError:
+    text = str(err)
+    match = _FORBIDDEN_GLOBAL.search(text) or _FORBIDDEN_CALL.search(text)
+    if match:
+        return CheckpointError(
+            f'refusing to load {path}: unpickling it would import or call '
+            f'{match.group(1)}, which weights-only loading does not allow '
+            f'because it could run code', 'refused')
+    detail = re.sub(r'\s+', ' ', text.split('WeightsUnpickler error:')[-1]
+                    ).strip()[:200] if isinstance(
+                        err, pickle.UnpicklingError) else ''
+    return CheckpointError(
+        f'cannot read {path}: the checkpoint is truncated or corrupt '
+        f'({type(err).__name__}' + (f': {detail})' if detail else ')'),
+        'corrupt')
 
 
 def load_checkpoint_file(path: str) -> Any:
@@ -24,48 +109,70 @@ def load_checkpoint_file(path: str) -> Any:
     Only tensors, containers and plain values are unpickled, plus
     ``argparse.Namespace`` (the ``args`` entry that DeiT-style training
     scripts save), which holds data only. A pickle that would import or call
-    anything else is refused, so no code from the file runs.
+    anything else is refused, so no code from the file runs. Before anything
+    is unpickled, the file must start like a PyTorch checkpoint (a zip
+    archive, or torch's legacy pickle format), and a zip archive must pass
+    its CRC-32 checks.
+
+    Args:
+        path (str): Path of the checkpoint file.
+
+    Returns:
+        dict: The loaded checkpoint.
 
     Raises:
-        CheckpointError: the file is missing, truncated/corrupt, or unsafe.
+        CheckpointError: With one line that says what is wrong, and
+            ``reason`` one of ``'missing'``, ``'empty'``,
+            ``'not_checkpoint'``, ``'corrupt'`` or ``'refused'``.
     """
+    if not osp.exists(path):
+        raise CheckpointError(f'checkpoint not found: {path}', 'missing')
     if not osp.isfile(path):
-        raise CheckpointError(f'checkpoint not found: {path}')
+        raise CheckpointError(f'{path} is not a checkpoint file (a folder?)',
+                              'not_checkpoint')
     try:
-        with torch.serialization.safe_globals([argparse.Namespace]):
-            return torch.load(path, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else ''
+        with open(path, 'rb') as f:
+            head = f.read(len(_LEGACY_MAGIC) + 2)
+    except OSError as err:
+        raise CheckpointError(f'cannot read {path}: {_first_line(err)}',
+                              'missing' if isinstance(
+                                  err, FileNotFoundError) else 'corrupt')
+    if not head:
+        raise CheckpointError(f'checkpoint {path} is empty (0 bytes)',
+                              'empty')
+    if head.startswith(_ZIP_MAGIC):
+        _check_archive(path)
+    elif not (head[:1] == b'\x80' and head[2:] == _LEGACY_MAGIC):
         raise CheckpointError(
-            f'refusing to load {path}: it contains pickled objects that '
-            f'weights_only loading does not allow, and unpickling them could '
-            f'run code ({first})') from err
-    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError,
-            OSError) as err:
+            f'{path} is not a PyTorch checkpoint (it starts with '
+            f'{head[:8]!r}, neither a zip archive nor torch\'s pickle '
+            f'format)', 'not_checkpoint')
+    try:
+        with torch.serialization.safe_globals([argparse.Namespace]), \
+                warnings.catch_warnings():
+            # A damaged legacy file can name another pickle protocol; torch
+            # warns about it before failing. The failure is what we report.
+            warnings.filterwarnings(
+                'ignore', message='Detected pickle protocol',
+                category=UserWarning)
+            checkpoint = torch.load(path, map_location='cpu',
+                                    weights_only=True)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as err:  # noqa: B902  (anything from pickle)
+        raise _diagnose_unpickling(path, err) from err
+    if not isinstance(checkpoint, dict):
         raise CheckpointError(
-            f'cannot read {path}: not a valid PyTorch checkpoint (truncated '
-            f'or corrupt?): {type(err).__name__}: '
-            f'{str(err).strip().splitlines()[0] if str(err).strip() else ""}'
-        ) from err
+            f'{path} is not a checkpoint: it holds a '
+            f'{type(checkpoint).__name__}, not a dict of weights',
+            'not_checkpoint')
+    return checkpoint
 
 
 def save_atomic(obj: Any, path: str) -> None:
-    """``torch.save`` to a temporary file beside ``path``, then rename.
+    """``torch.save`` through :func:`mmconformer.utils.atomic_write`: an
+    interrupted or failed write leaves any existing ``path`` untouched and
+    no partial file behind."""
+    with atomic_write(path, 'wb') as f:
+        torch.save(obj, f)
 
-    An interrupted or failed write leaves any existing ``path`` untouched and
-    no partial file behind.
-    """
-    directory = osp.dirname(osp.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(
-        prefix='.' + osp.basename(path) + '.', suffix='.tmp', dir=directory)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp_path, path)
-    except BaseException:
-        if osp.exists(tmp_path):
-            os.remove(tmp_path)
-        raise

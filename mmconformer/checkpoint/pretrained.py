@@ -14,6 +14,7 @@ import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 
+from .compatibility import check_compatible
 from .io import CheckpointError, load_checkpoint_file
 from .official_converter import convert_official_state_dict, is_official_layout
 
@@ -40,6 +41,11 @@ def extract_state_dict(checkpoint: Mapping) -> Dict[str, torch.Tensor]:
             break
     if is_official_layout(state):
         state = convert_official_state_dict(state)[0]
+    bad = [k for k, v in state.items() if not torch.is_tensor(v)]
+    if bad:
+        raise CheckpointError(
+            f'not a state dict of weights: entry {bad[0]!r} is a '
+            f'{type(state[bad[0]]).__name__}, not a tensor', 'not_checkpoint')
     return dict(state)
 
 
@@ -65,18 +71,7 @@ def load_pretrained(module: nn.Module,
                 f'(first keys: {list(state)[:3]})')
         state = selected
     own = module.state_dict()
-    missing = [k for k in own if k not in state]
-    if missing:
-        raise CheckpointError(
-            f'{checkpoint}: {len(missing)} of {len(own)} keys of '
-            f'{type(module).__name__} are missing, first {missing[0]!r}; '
-            f'is it a Conformer checkpoint (prefix={prefix!r})?')
-    for key, value in own.items():
-        if state[key].shape != value.shape:
-            raise CheckpointError(
-                f'{checkpoint}: {key} has shape {tuple(state[key].shape)} in '
-                f'the checkpoint but {tuple(value.shape)} in the model: the '
-                f'checkpoint is of another arch or patch size')
+    check_compatible(own, state, checkpoint, allow_unexpected=True)
     module.load_state_dict({k: state[k] for k in own}, strict=True)
     unexpected = sorted(set(state) - set(own))
     print_log(

@@ -1,12 +1,14 @@
 import os
 import os.path as osp
 import pickle
+import re
 import subprocess
 import sys
 
 import pytest
 import torch
-from _helpers import CONFIG_DIR, REPO_ROOT, TINY_ARCH, randomize_batchnorm
+from _helpers import (CONFIG_DIR, REPO_ROOT, TINY_ARCH, load_tool,
+                      randomize_batchnorm)
 from _official_layout import to_official
 from mmengine.config import Config
 from mmpretrain.registry import MODELS
@@ -96,19 +98,55 @@ def _official_tiny():
 
 
 @pytest.mark.parametrize('mutate,match', [
-    (lambda sd: sd.pop('conv_trans_2.trans_block.mlp.fc1.weight'),
-     'missing key'),
-    (lambda sd: sd.update({'conv_trans_2.med_block.0.conv1.weight':
-                           torch.zeros(1)}), 'unknown key.*med_block'),
+    # keys that define the arch
     (lambda sd: sd.pop('trans_patch_conv.weight'), 'trans_patch_conv'),
-    (lambda sd: sd.update({'trans_norm.weight': torch.zeros(5)}),
-     'trans_norm.weight: shape'),
+    (lambda sd: sd.pop('conv1.weight'), "missing key 'conv1.weight'"),
+    # a module Conformer does not have
+    (lambda sd: sd.update({'pos_embed': torch.zeros(1)}),
+     "1 unknown key.*'pos_embed'"),
 ])
-def test_conversion_errors(mutate, match):
+def test_pure_conversion_errors(mutate, match):
+    """The pure function renames and infers; it refuses what is not an
+    official Conformer state dict without building a model."""
     sd = _official_tiny()
     mutate(sd)
     with pytest.raises(ConversionError, match=match):
         convert_official_state_dict(sd)
+
+
+def test_pure_conversion_builds_no_model(monkeypatch):
+    from mmpretrain.registry import MODELS
+    official = _official_tiny()
+    monkeypatch.setattr(MODELS, 'build', lambda *a, **k: pytest.fail(
+        'the converter built a model'))
+    state_dict, _ = convert_official_state_dict(official)
+    assert 'backbone.trans_1.ln1.weight' in state_dict
+
+
+@pytest.mark.parametrize('mutate,match', [
+    (lambda sd: sd.pop('conv_trans_2.trans_block.mlp.fc1.weight'),
+     "1 of .* keys are missing, first "
+     "'conv_trans_2.trans_block.mlp.fc1.weight'"),
+    (lambda sd: sd.update({'conv_trans_2.med_block.0.conv1.weight':
+                           torch.zeros(1)}),
+     "1 unknown key.*'conv_trans_2.med_block.0.conv1.weight'"),
+    (lambda sd: sd.update({'trans_norm.weight': torch.zeros(5)}),
+     r'trans_norm.weight has shape \(5,\) in the checkpoint but \(32,\)'),
+])
+def test_cli_checks_every_key_and_shape_against_a_model(
+        tmp_path, capsys, mutate, match):
+    """Completeness and shapes are checked by the CLI, against a model of
+    the inferred arch; messages use the official key names."""
+    sd = _official_tiny()
+    mutate(sd)
+    src, dst = tmp_path / 'src.pth', tmp_path / 'dst.pth'
+    torch.save({'model': sd}, src)
+    tool = load_tool('model_converters/conformer_to_mmpretrain.py')
+    assert tool.main([str(src), str(dst)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith('error: ') and len(err.splitlines()) == 1
+    assert re.search(match, err), err
+    assert not dst.exists()
 
 
 def test_refuses_mmpretrain_layout_and_non_state_dicts():

@@ -93,3 +93,43 @@ def test_missing_file_and_malicious_pickle(tmp_path):
     with pytest.raises(CheckpointError, match='refusing'):
         backbone(path)
     assert not (tmp_path / 'marker').exists()
+
+
+@pytest.mark.parametrize('form', ['dict', 'list'])
+def test_init_cfg_dict_and_list_forms_load(tmp_path, form):
+    """mmengine accepts init_cfg as a dict or a list of dicts; both load the
+    checkpoint, and the default init does not overwrite it afterwards."""
+    source = classifier().state_dict()
+    path = tmp_path / 'ckpt.pth'
+    torch.save({'state_dict': source}, path)
+    cfg = dict(type='Pretrained', checkpoint=str(path), prefix='backbone.')
+    model = ConformerBackbone(arch=TINY_ARCH, base_channels=16,
+                              patch_size=32,
+                              init_cfg=cfg if form == 'dict' else [cfg])
+    model.init_weights()
+    assert_loaded(model, source)
+
+
+@pytest.mark.parametrize('init_cfg,match', [
+    ([dict(type='Pretrained', checkpoint='x.pth'),
+      dict(type='Constant', layer='LayerNorm', val=1.)],
+     "'Pretrained' entry loads every backbone weight, so it must be the "
+     'only entry'),
+    (dict(type='Pretrained'), "'Pretrained' needs a checkpoint"),
+    ('Pretrained', 'must be a dict or a list of dicts'),
+])
+def test_bad_init_cfg_is_refused_at_construction(init_cfg, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        ConformerBackbone(arch=TINY_ARCH, base_channels=16,
+                          init_cfg=init_cfg)
+
+
+def test_init_cfg_set_after_construction_is_honoured(tmp_path):
+    source = classifier().state_dict()
+    path = tmp_path / 'ckpt.pth'
+    torch.save({'state_dict': source}, path)
+    model = ConformerBackbone(arch=TINY_ARCH, base_channels=16, patch_size=32)
+    model.init_cfg = [dict(type='Pretrained', checkpoint=str(path),
+                           prefix='backbone.')]
+    model.init_weights()
+    assert_loaded(model, source)

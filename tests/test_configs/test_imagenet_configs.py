@@ -44,10 +44,14 @@ def test_resolved_config_equals_mmpretrain(name, tmp_path):
     ours, theirs = load_pair(name, tmp_path)
     assert ours.pop('custom_imports') == dict(
         imports=['mmconformer'], allow_failed_imports=False)
-    # The two allowed additions (see README): deterministic resume, and
-    # `--amp` that falls back to bf16 autocast without a GPU.
+    # The deliberate differences (README, "How our configs differ from
+    # mmpretrain's"): deterministic resume, a distributed start-up that
+    # works without a GPU, and `--amp` that falls back to bf16 autocast
+    # without a GPU.
     assert ours.pop('custom_hooks') == [dict(type='EpochRNGHook')]
     assert 'custom_hooks' not in theirs
+    assert ours.pop('runner_type') == 'PortableRunner'
+    assert 'runner_type' not in theirs
     assert ours['optim_wrapper'].pop('constructor') == \
         'PortableOptimWrapperConstructor'
     assert 'constructor' not in theirs['optim_wrapper']

@@ -10,6 +10,7 @@ from mmpretrain.registry import MODELS
 
 import mmconformer.engine.optimizers.portable_constructor as module
 from mmconformer.engine import BF16AutocastOptimWrapper
+from mmconformer.utils import accelerator
 
 PARAMWISE = dict(norm_decay_mult=0.0, bias_decay_mult=0.0,
                  custom_keys={'.cls_token': dict(decay_mult=0.0)})
@@ -20,6 +21,12 @@ def _mmpretrain_scope():
     """As in a Runner built from our configs (default_scope='mmpretrain')."""
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         yield
+
+
+@pytest.fixture
+def no_accelerator(monkeypatch):
+    """Force the CPU path, whatever this machine has."""
+    monkeypatch.setattr(accelerator, 'accelerator_available', lambda: False)
 
 
 def model():
@@ -39,8 +46,7 @@ def amp_cfg(**kwargs):
 
 
 @pytest.mark.parametrize('dtype', [None, 'bfloat16', torch.bfloat16])
-def test_amp_without_gpu_builds_bf16_autocast(dtype):
-    assert not module.accelerator_available()  # this test machine
+def test_amp_without_gpu_builds_bf16_autocast(dtype, no_accelerator):
     extra = {} if dtype is None else dict(dtype=dtype)
     net = model()
     wrapper = build_optim_wrapper(net, amp_cfg(**extra))
@@ -55,13 +61,13 @@ def test_amp_without_gpu_builds_bf16_autocast(dtype):
     assert decays[id(net.backbone.bn1.weight)] == 0.0
 
 
-def test_fp16_without_gpu_is_refused_clearly():
+def test_fp16_without_gpu_is_refused_clearly(no_accelerator):
     with pytest.raises(ValueError, match="dtype='float16' needs a GPU"):
         build_optim_wrapper(model(), amp_cfg(dtype='float16'))
 
 
 def test_with_an_accelerator_the_config_is_left_alone(monkeypatch):
-    monkeypatch.setattr(module, 'accelerator_available', lambda: True)
+    monkeypatch.setattr(accelerator, 'accelerator_available', lambda: True)
     cfg = amp_cfg(dtype='float16')
     cfg.pop('constructor')
     cfg.pop('paramwise_cfg')

@@ -7,15 +7,23 @@ Example::
         Conformer_small_patch32.pth conformer-small-p32_official.pth
 
 SRC is ``{'model': state_dict}`` (as the official DeiT-based main.py saves)
-or a bare state dict. DST is ``{'state_dict': ..., 'meta': ...}``, written
-atomically; on any error nothing is written and the exit status is 1.
+or a bare state dict. The keys are renamed by the pure function
+``mmconformer.checkpoint.convert_official_state_dict``; every key and shape
+is then checked against a model of the inferred arch. DST is
+``{'state_dict': ..., 'meta': ...}``, written atomically; on any error one
+``error:`` line is printed, nothing is written and the exit status is 1.
 """
 import argparse
 import sys
+from typing import Dict
 
-from mmconformer.checkpoint import (CheckpointError,
+import torch
+
+import mmconformer  # noqa: F401  (registers ConformerBackbone)
+from mmconformer.checkpoint import (CheckpointError, check_compatible,
                                     convert_official_state_dict,
-                                    load_checkpoint_file, save_atomic)
+                                    load_checkpoint_file, official_key,
+                                    save_atomic)
 
 
 def parse_args(argv=None):
@@ -27,11 +35,38 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def expected_state_dict(info: dict) -> Dict[str, torch.Tensor]:
+    """Keys and shapes (meta tensors) of a classifier of the inferred arch;
+    the head only when the checkpoint has one."""
+    from mmpretrain.registry import MODELS
+    with torch.device('meta'):
+        backbone = MODELS.build(
+            dict(type='ConformerBackbone', arch=info['arch'],
+                 patch_size=info['patch_size'],
+                 with_cls_token=info['with_cls_token']))
+    expected = {f'backbone.{k}': v for k, v in backbone.state_dict().items()}
+    if info['num_classes'] is not None:
+        for branch, width in (('conv', backbone.stage_channels[-1]),
+                              ('trans', info['embed_dims'])):
+            expected[f'head.{branch}_cls_head.weight'] = torch.empty(
+                info['num_classes'], width, device='meta')
+            expected[f'head.{branch}_cls_head.bias'] = torch.empty(
+                info['num_classes'], device='meta')
+    return expected
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         checkpoint = load_checkpoint_file(args.src)
         state_dict, meta = convert_official_state_dict(checkpoint)
+        info = meta['arch_info']
+        try:
+            expected = expected_state_dict(info)
+        except (ValueError, TypeError, KeyError) as err:
+            raise CheckpointError(
+                f'{args.src}: the inferred arch cannot be built ({err})')
+        check_compatible(expected, state_dict, args.src, display=official_key)
         save_atomic(dict(state_dict=state_dict, meta=meta), args.dst)
     except CheckpointError as err:
         print(f'error: {err}', file=sys.stderr)
@@ -39,7 +74,6 @@ def main(argv=None) -> int:
     except OSError as err:
         print(f'error: cannot write {args.dst}: {err}', file=sys.stderr)
         return 1
-    info = meta['arch_info']
     arch = info['arch'] if isinstance(info['arch'], str) else 'custom'
     print(f'Inferred arch: {arch} (embed_dims={info["embed_dims"]}, '
           f'channel_ratio={info["channel_ratio"]}, '

@@ -5,20 +5,14 @@ import copy
 from typing import Optional
 
 import torch
-from mmengine.device import (is_cuda_available, is_mlu_available,
-                             is_musa_available, is_npu_available)
 from mmengine.logging import MMLogger
 from mmengine.optim import DefaultOptimWrapperConstructor
 from mmpretrain.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
+from ...utils import accelerator
+
 #: ``dtype`` values of ``AmpOptimWrapper`` that bf16 autocast honours.
 _BF16 = (None, 'bfloat16', torch.bfloat16)
-
-
-def accelerator_available() -> bool:
-    """Whether mmengine's ``AmpOptimWrapper`` can run here."""
-    return (is_cuda_available() or is_npu_available() or is_mlu_available()
-            or is_musa_available())
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
@@ -59,7 +53,7 @@ class PortableOptimWrapperConstructor(DefaultOptimWrapperConstructor):
                  paramwise_cfg: Optional[dict] = None) -> None:
         optim_wrapper_cfg = copy.deepcopy(optim_wrapper_cfg)
         if (optim_wrapper_cfg.get('type') == 'AmpOptimWrapper'
-                and not accelerator_available()):
+                and not accelerator.accelerator_available()):
             dtype = optim_wrapper_cfg.pop('dtype', None)
             if dtype not in _BF16:
                 raise ValueError(

@@ -12,6 +12,7 @@ from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.registry import MODELS
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from ...checkpoint import load_pretrained
 from ..layers import ConvBottleneck, ConvTransBlock, TransformerLayer
 from ..layers.utils import conv_bn
 
@@ -104,12 +105,14 @@ class ConformerBackbone(BaseBackbone):
             token <-> map conversions of the coupling units become views
             instead of copies. Defaults to True.
         init_cfg (dict | list[dict], optional): Initialization config.
-            ``dict(type='Pretrained', checkpoint=..., prefix=...)`` loads a
-            checkpoint of either layout (mmpretrain, or official: converted
-            on the fly) and raises on a missing key or a shape mismatch,
-            naming the first one; keys the backbone does not build are
-            ignored. Otherwise the default Conformer init runs.
-            Defaults to None.
+            ``dict(type='Pretrained', checkpoint=..., prefix=...)`` (or a
+            list holding only that dict) loads a checkpoint of either layout
+            (mmpretrain, or official: converted on the fly) and raises on a
+            missing key or a shape mismatch, naming the first one; keys the
+            backbone does not build are ignored. A list that mixes
+            ``Pretrained`` with other entries is refused (the checkpoint
+            would overwrite them). Otherwise the default Conformer init
+            runs. Defaults to None.
     """
     arch_zoo: Dict[str, ArchSettings] = {
         **dict.fromkeys(['t', 'tiny'], {
@@ -145,6 +148,7 @@ class ConformerBackbone(BaseBackbone):
                  channels_last: bool = True,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self._parse_pretrained(init_cfg)  # bad init_cfg fails here, early
         self.arch_settings = self._parse_arch(arch)
         self.embed_dims = self.num_features = self.arch_settings['embed_dims']
         self.depth = self.arch_settings['depths']
@@ -290,6 +294,30 @@ class ConformerBackbone(BaseBackbone):
                 f"divisible by arch['num_heads']={settings['num_heads']}")
         return settings
 
+    @staticmethod
+    def _parse_pretrained(
+            init_cfg: Optional[Union[dict, List[dict]]]) -> Optional[dict]:
+        """The ``Pretrained`` entry of ``init_cfg`` (a dict, or a list that
+        holds it as its only entry), or None when there is none."""
+        if init_cfg is None:
+            return None
+        cfgs = list(init_cfg) if isinstance(init_cfg, (list, tuple)) else \
+            [init_cfg]
+        if not all(isinstance(c, dict) for c in cfgs):
+            raise TypeError(f'init_cfg must be a dict or a list of dicts, got '
+                            f'{init_cfg!r}')
+        pretrained = [c for c in cfgs if c.get('type') == 'Pretrained']
+        if not pretrained:
+            return None
+        if len(cfgs) > 1:
+            raise ValueError(
+                f"init_cfg: a 'Pretrained' entry loads every backbone weight, "
+                f"so it must be the only entry; got {init_cfg!r}")
+        if not pretrained[0].get('checkpoint'):
+            raise ValueError(f"init_cfg: 'Pretrained' needs a checkpoint, got "
+                             f'{pretrained[0]!r}')
+        return dict(pretrained[0])
+
     def _normalize_out_indices(
             self, out_indices: Union[int, Sequence[int]]) -> Tuple[int, ...]:
         if isinstance(out_indices, int) and not isinstance(out_indices, bool):
@@ -357,14 +385,13 @@ class ConformerBackbone(BaseBackbone):
         self.with_cp = enable
 
     def init_weights(self) -> None:
-        if isinstance(self.init_cfg, dict) and \
-                self.init_cfg.get('type') == 'Pretrained':
+        pretrained = self._parse_pretrained(self.init_cfg)
+        if pretrained is not None:
             # Load the checkpoint ourselves instead of mmengine's lenient
             # Pretrained init: official layouts are converted, and missing
             # keys or wrong shapes raise instead of loading nothing.
-            from mmconformer.checkpoint import load_pretrained
-            load_pretrained(self, self.init_cfg['checkpoint'],
-                            self.init_cfg.get('prefix'))
+            load_pretrained(self, pretrained['checkpoint'],
+                            pretrained.get('prefix'))
             self._is_init = True
             return
         super().init_weights()

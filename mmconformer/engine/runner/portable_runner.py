@@ -1,0 +1,135 @@
+# Copyright (c) mmconformer contributors. All rights reserved.
+"""A Runner whose distributed start-up also works without an accelerator."""
+import copy
+import datetime
+import os
+from typing import Optional
+
+import torch.distributed as torch_dist
+import torch.nn as nn
+from mmengine.dist import is_distributed
+from mmengine.model import is_model_wrapper
+from mmengine.registry import MODEL_WRAPPERS
+from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
+from mmengine.runner import Runner
+from torch.nn.parallel import DistributedDataParallel
+
+from ...utils import accelerator
+
+__all__ = ['PortableRunner']
+
+#: Backends that run on CPU tensors; any other asked for (nccl: mmengine's
+#: default) becomes gloo when there is no accelerator.
+CPU_BACKENDS = ('gloo', 'mpi')
+
+
+@MMENGINE_RUNNERS.register_module()
+class PortableRunner(Runner):
+    """mmengine's :class:`~mmengine.runner.Runner`, plus a distributed
+    start-up that works on machines without an accelerator.
+
+    Our configs set ``runner_type = 'PortableRunner'``; mmpretrain's (and
+    mmdet's, mmseg's) ``tools/train.py`` and ``tools/test.py`` then build it
+    with ``RUNNERS.build(cfg)``, so ``mim train mmpretrain CONFIG --launcher
+    pytorch --gpus N`` works on a CPU-only machine too.
+
+    With an accelerator (:func:`mmconformer.utils.accelerator_available`)
+    nothing changes: mmengine's launcher and wrapper run as they are (nccl on
+    CUDA). Without one, two steps of mmengine assume a GPU, and this runner
+    replaces them:
+
+    1. **The process group.** mmengine's ``pytorch`` and ``slurm`` launchers
+       call ``torch.cuda.set_device`` before ``init_process_group``. Here the
+       group is started first, with gloo (a ``dist_cfg.backend`` of gloo or
+       mpi is kept; nccl, mmengine's default, becomes gloo), from the
+       variables torchrun sets (``pytorch``) or from slurm's (``slurm``:
+       ``SLURM_PROCID``, ``SLURM_NTASKS``, ``SLURM_LOCALID``, and
+       ``MASTER_ADDR``/``MASTER_PORT``, which slurm_train.sh sets). mmengine
+       then finds the group initialised and uses it.
+    2. **The DDP wrapper.** mmengine passes ``device_ids=[LOCAL_RANK]`` to
+       ``DistributedDataParallel``, which refuses it for a CPU module. Here
+       the wrapper gets ``device_ids=None`` (a ``model_wrapper_cfg`` of the
+       config is kept, with ``device_ids`` added when it names none).
+
+    The log then says ``Distributed: world size N, rank R, backend B``.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.distributed:
+            where = '' if accelerator.accelerator_available() else \
+                ' (no accelerator found: CPU processes, DDP without ' \
+                'device_ids)'
+            self.logger.info(
+                f'Distributed: world size {self.world_size}, rank '
+                f'{self.rank}, backend {torch_dist.get_backend()}{where}')
+
+    def setup_env(self, env_cfg: dict) -> None:
+        if self.distributed and not is_distributed() and \
+                not accelerator.accelerator_available():
+            init_cpu_process_group(self.launcher,
+                                   **env_cfg.get('dist_cfg', {}))
+        super().setup_env(env_cfg)
+
+    def wrap_model(self, model_wrapper_cfg: Optional[dict],
+                   model: nn.Module) -> nn.Module:
+        if self.distributed and not is_model_wrapper(model) and \
+                not accelerator.accelerator_available():
+            model_wrapper_cfg = cpu_model_wrapper_cfg(
+                model_wrapper_cfg,
+                self.cfg.get('find_unused_parameters', False))
+        return super().wrap_model(model_wrapper_cfg, model)
+
+
+def cpu_model_wrapper_cfg(model_wrapper_cfg: Optional[dict],
+                          find_unused_parameters: bool = False) -> dict:
+    """The wrapper config mmengine would use, with ``device_ids=None`` for
+    DDP-based wrappers (a CPU module takes no device ids)."""
+    if model_wrapper_cfg is None:
+        model_wrapper_cfg = dict(
+            type='MMDistributedDataParallel',
+            broadcast_buffers=False,
+            find_unused_parameters=find_unused_parameters)
+    cfg = copy.deepcopy(dict(model_wrapper_cfg))
+    cfg.setdefault('type', 'MMDistributedDataParallel')
+    if issubclass(MODEL_WRAPPERS.get(cfg['type']), DistributedDataParallel):
+        cfg.setdefault('device_ids', None)
+    return cfg
+
+
+def init_cpu_process_group(launcher: str,
+                           backend: str = 'gloo',
+                           timeout: Optional[int] = None,
+                           **kwargs) -> None:
+    """Start the process group of a CPU-only job.
+
+    Args:
+        launcher (str): ``'pytorch'`` (torchrun's variables) or ``'slurm'``.
+        backend (str): ``dist_cfg.backend`` of the config; gloo unless it is
+            one of :data:`CPU_BACKENDS`. Defaults to ``'gloo'``.
+        timeout (int, optional): Seconds, as in mmengine's ``dist_cfg``.
+            Defaults to None (torch's default).
+        **kwargs: Passed to ``torch.distributed.init_process_group``.
+
+    Raises:
+        ValueError: another launcher (``mpi``), which needs an accelerator
+            in mmengine.
+    """
+    if launcher == 'slurm':
+        # What mmengine's slurm launcher does, without torch.cuda.
+        os.environ['RANK'] = os.environ['SLURM_PROCID']
+        os.environ['WORLD_SIZE'] = os.environ['SLURM_NTASKS']
+        os.environ['LOCAL_RANK'] = os.environ.get('SLURM_LOCALID', '0')
+        os.environ.setdefault('MASTER_PORT', '29500')
+        if 'MASTER_ADDR' not in os.environ:
+            raise ValueError(
+                'launcher slurm without an accelerator needs MASTER_ADDR '
+                '(tools/slurm_train.sh sets it to the first node)')
+    elif launcher != 'pytorch':
+        raise ValueError(
+            f'launcher {launcher!r} needs an accelerator in mmengine; on a '
+            f"machine without one use 'pytorch' (torchrun) or 'slurm'")
+    if timeout is not None:
+        kwargs['timeout'] = datetime.timedelta(seconds=timeout)
+    torch_dist.init_process_group(
+        backend=backend if backend in CPU_BACKENDS else 'gloo', **kwargs)
