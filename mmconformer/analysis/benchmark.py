@@ -1,67 +1,151 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """Side-by-side speed and memory measurement of Conformer implementations.
 
-The CLI is ``tools/analysis_tools/benchmark.py``; this module holds the
-pieces it is made of, so that they can be tested and reused.
+``tools/analysis_tools/benchmark.py`` is a thin command line over
+:func:`run_benchmark`. Our classifier is built from a config; mmpretrain's
+built-in ``Conformer`` + ``ConformerHead`` is built from the same config
+(same arch, patch size, classes) and given the same weights. Both are timed
+in one process, interleaved (a b a b ...), after warm-up.
 """
 import contextlib
+import copy
+import datetime
+import gc
+import inspect
+import multiprocessing
+import platform
+import statistics
 import time
-from typing import Callable, Dict, List, Optional
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-#: arch name -> (head in_channels for the conv branch, embed_dims)
-HEAD_CHANNELS = {'tiny': (256, 384), 'small': (1024, 384),
-                 'base': (1536, 576)}
+from ..models import ConformerBackbone
+from ..utils.quiet import current_logger_level
+from .complexity import get_complexity
+
+__all__ = [
+    'BenchmarkSpec', 'Variant', 'build_pair', 'classifier_cfg_from_arch',
+    'reference_cfg', 'gemm_peak', 'make_step', 'time_interleaved',
+    'run_benchmark', 'speed_ratios', 'format_table', 'plot_results',
+    'machine_description', 'cpu_features'
+]
+
+#: Backbone arguments that mmpretrain's ``Conformer`` shares with ours.
+SHARED_BACKBONE_ARGS = ('arch', 'patch_size', 'base_channels', 'mlp_ratio',
+                        'qkv_bias', 'with_cls_token', 'drop_path_rate')
 
 
-def build_pair(arch: str, patch_size: int, num_classes: int = 1000,
-               ours_cfg: Optional[dict] = None) -> Dict[str, nn.Module]:
-    """Our classifier and mmpretrain's built-in one, with the same weights.
+class Variant(NamedTuple):
+    """One implementation in one setting."""
+    impl: str  # 'mmconformer' or 'mmpretrain'
+    dtype: str  # 'fp32' or 'bf16' (autocast)
+    channels_last: bool
 
-    ``ours_cfg`` is the model config of ours (e.g. from a config file); by
-    default it is built from ``arch`` and ``patch_size``.
+    @property
+    def setting(self) -> str:
+        parts = (['cl'] if self.channels_last else []) + \
+            (['bf16'] if self.dtype == 'bf16' else [])
+        return '+'.join(parts) or 'fp32'
+
+
+@dataclass
+class BenchmarkSpec:
+    """What to measure. Plain data, so that it can be sent to the memory
+    probe's process.
+
+    Args:
+        model_cfg (dict): Our classifier config (``ImageClassifier`` with
+            ``ConformerBackbone`` and ``DualBranchClsHead``).
+        batch_size (int): Images per step. Defaults to 8.
+        input_size (tuple): ``(H, W)``. Defaults to ``(224, 224)``.
+        device (str): ``'cpu'``, ``'cuda'`` or ``'cuda:N'``.
+            Defaults to ``'cpu'``.
+        modes (tuple): ``'infer'`` and/or ``'train'``.
+            Defaults to ``('infer', 'train')``.
+        variants (list[Variant]): Implementations and settings to time.
+        compile (bool): ``torch.compile`` every model. Defaults to False.
+        warmup (int): Untimed rounds before timing. Defaults to 2.
+        repeats (int): Timed rounds; the median is reported. Defaults to 5.
     """
-    from mmpretrain.registry import MODELS
+    model_cfg: dict
+    variants: List[Variant] = field(default_factory=list)
+    batch_size: int = 8
+    input_size: Tuple[int, int] = (224, 224)
+    device: str = 'cpu'
+    modes: Tuple[str, ...] = ('infer', 'train')
+    compile: bool = False
+    warmup: int = 2
+    repeats: int = 5
 
-    import mmconformer  # noqa: F401
-    conv, embed = HEAD_CHANNELS[arch]
-    ref_cfg = dict(
+
+def classifier_cfg_from_arch(arch: str, patch_size: int = 16,
+                             num_classes: int = 1000) -> dict:
+    """Our classifier config for a published arch name."""
+    settings = ConformerBackbone.arch_zoo[arch]
+    conv_channels = int(64 * settings['channel_ratio'] * 4)
+    return dict(
         type='ImageClassifier',
-        backbone=dict(type='Conformer', arch=arch, patch_size=patch_size),
-        head=dict(type='ConformerHead', num_classes=num_classes,
-                  in_channels=[conv, embed]))
-    if ours_cfg is None:
-        ours_cfg = dict(
-            type='ImageClassifier',
-            backbone=dict(type='ConformerBackbone', arch=arch,
-                          patch_size=patch_size),
-            head=dict(type='DualBranchClsHead', num_classes=num_classes,
-                      in_channels=[conv, embed]))
-    ours = MODELS.build(ours_cfg)
-    ours.init_weights()
-    ref = MODELS.build(ref_cfg)
+        backbone=dict(type='ConformerBackbone', arch=arch,
+                      patch_size=patch_size),
+        head=dict(type='DualBranchClsHead', num_classes=num_classes,
+                  in_channels=[conv_channels, settings['embed_dims']]))
+
+
+def reference_cfg(model_cfg: dict) -> dict:
+    """mmpretrain's ``Conformer`` + ``ConformerHead`` for the same model as
+    our ``model_cfg``: the same arch (name or dict), patch size, widths and
+    classes. Arguments mmpretrain's ``Conformer`` does not have (layout,
+    dense outputs, checkpointing) are left out; defaults are ours, since
+    mmpretrain's differ (its ``patch_size`` defaults to 16 too, but its
+    ``norm_eval`` to True).
+
+    Raises:
+        ValueError: ``model_cfg`` is not a classifier with a
+            ``ConformerBackbone`` in ``out_type='cls_token'`` mode.
+    """
+    backbone = dict(model_cfg.get('backbone') or {})
+    if backbone.get('type', '').split('.')[-1] != 'ConformerBackbone' or \
+            backbone.get('out_type', 'cls_token') != 'cls_token':
+        raise ValueError(
+            'the benchmark compares classifiers: the config needs '
+            "model.backbone.type='ConformerBackbone' with "
+            f"out_type='cls_token', got {backbone!r}")
+    defaults = {
+        name: p.default
+        for name, p in inspect.signature(
+            ConformerBackbone.__init__).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+    resolved = {**defaults, **backbone}
+    head = dict(model_cfg['head'])
+    return dict(
+        type='ImageClassifier',
+        backbone=dict(type='Conformer', norm_eval=False, frozen_stages=-1,
+                      **{k: resolved[k] for k in SHARED_BACKBONE_ARGS}),
+        head=dict(type='ConformerHead', num_classes=head['num_classes'],
+                  in_channels=list(head['in_channels'])))
+
+
+def build_pair(model_cfg: dict) -> Dict[str, nn.Module]:
+    """Our classifier (from ``model_cfg``) and mmpretrain's built-in one
+    (from :func:`reference_cfg`), with the same weights."""
+    from mmpretrain.registry import MODELS
+    cfg = copy.deepcopy(model_cfg)
+    cfg.get('backbone', {}).pop('init_cfg', None)
+    cfg.pop('init_cfg', None)
+    # Batch augments (Mixup/CutMix) would only slow the training step.
+    cfg.pop('train_cfg', None)
+    ours = MODELS.build(cfg)
+    with current_logger_level():  # init reports of a model built to be timed
+        ours.init_weights()
+    ref = MODELS.build(reference_cfg(model_cfg))
     ref.load_state_dict(ours.state_dict(), strict=True)
     return {'mmconformer': ours, 'mmpretrain': ref}
-
-
-def matmul_rate(dtype: torch.dtype, device: str, size: int = 2048,
-                repeats: int = 5) -> float:
-    """Measured matmul throughput of this machine in GFLOP/s (2*n^3 flops
-    per n x n product): the best of ``repeats``, since it stands for the
-    peak that the model's rate is compared with."""
-    a = torch.randn(size, size, device=device, dtype=dtype)
-    b = torch.randn(size, size, device=device, dtype=dtype)
-    times = []
-    for _ in range(repeats + 1):
-        _sync(device)
-        start = time.perf_counter()
-        a @ b
-        _sync(device)
-        times.append(time.perf_counter() - start)
-    return 2 * size**3 / min(times[1:]) / 1e9
 
 
 def _sync(device: str) -> None:
@@ -100,16 +184,16 @@ def make_step(model: nn.Module, mode: str, inputs: torch.Tensor,
     return step
 
 
-def time_interleaved(steps: Dict[str, Callable], device: str, warmup: int,
-                     repeats: int) -> Dict[str, List[float]]:
+def time_interleaved(steps: Dict, device: str, warmup: int,
+                     repeats: int) -> Dict[object, List[float]]:
     """Run the steps round-robin (``a b a b ...``) after ``warmup`` rounds,
     so that slow drifts of the machine hit every implementation alike.
-    Returns the seconds of each repeat per name."""
+    Returns the seconds of each repeat per key."""
     for _ in range(warmup):
         for step in steps.values():
             step()
     _sync(device)
-    times: Dict[str, List[float]] = {name: [] for name in steps}
+    times: Dict[object, List[float]] = {name: [] for name in steps}
     for _ in range(repeats):
         for name, step in steps.items():
             _sync(device)
@@ -118,3 +202,374 @@ def time_interleaved(steps: Dict[str, Callable], device: str, warmup: int,
             _sync(device)
             times[name].append(time.perf_counter() - start)
     return times
+
+
+# ---------------------------------------------------------------------- #
+# The machine's peak: the best rate of the model's own GEMMs
+# ---------------------------------------------------------------------- #
+def _gemm_ops(model: nn.Module, inputs: torch.Tensor) -> List[tuple]:
+    """The distinct GEMM-like ops one forward pass of ``model`` runs:
+    ``('linear', M, K, N)``, ``('conv', input shape, weight shape, stride,
+    padding, groups)`` and ``('bmm', B, M, K, N)`` (attention)."""
+    from ..models.layers.transformer_layer import MultiheadSelfAttention
+    ops = set()
+
+    def hook(module, args):
+        x = args[0]
+        if isinstance(module, nn.Linear):
+            ops.add(('linear', x.numel() // x.shape[-1], module.in_features,
+                     module.out_features))
+        elif isinstance(module, nn.Conv2d):
+            ops.add(('conv', tuple(x.shape), tuple(module.weight.shape),
+                     module.stride, module.padding, module.groups))
+        elif isinstance(module, MultiheadSelfAttention):
+            batch, tokens, _ = x.shape
+            bh = batch * module.num_heads
+            ops.add(('bmm', bh, tokens, module.head_dims, tokens))
+            ops.add(('bmm', bh, tokens, tokens, module.head_dims))
+
+    probe = copy.deepcopy(model).train()  # train: every conv runs as a module
+    handles = [
+        m.register_forward_pre_hook(hook) for m in probe.modules()
+        if isinstance(m, (nn.Linear, nn.Conv2d, MultiheadSelfAttention))
+    ]
+    try:
+        with torch.no_grad():
+            probe(inputs, mode='tensor')
+    finally:
+        for handle in handles:
+            handle.remove()
+    return sorted(ops, key=str)
+
+
+def _op_runner(op: tuple, dtype: torch.dtype, device: str,
+               channels_last: bool) -> Tuple[Callable, float]:
+    """A closure that runs ``op`` once, and its floating-point operations."""
+    kind = op[0]
+    if kind == 'linear':
+        _, m, k, n = op
+        x = torch.randn(m, k, dtype=dtype, device=device)
+        w = torch.randn(n, k, dtype=dtype, device=device)
+        return (lambda: F.linear(x, w)), 2.0 * m * k * n
+    if kind == 'bmm':
+        _, b, m, k, n = op
+        x = torch.randn(b, m, k, dtype=dtype, device=device)
+        y = torch.randn(b, k, n, dtype=dtype, device=device)
+        return (lambda: torch.bmm(x, y)), 2.0 * b * m * k * n
+    _, x_shape, w_shape, stride, padding, groups = op
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    x = torch.randn(x_shape, dtype=dtype,
+                    device=device).contiguous(memory_format=fmt)
+    w = torch.randn(w_shape, dtype=dtype,
+                    device=device).contiguous(memory_format=fmt)
+    out = F.conv2d(x, w, None, stride, padding, 1, groups)
+    flops = 2.0 * out.numel() * w_shape[1] * w_shape[2] * w_shape[3]
+    return (lambda: F.conv2d(x, w, None, stride, padding, 1, groups)), flops
+
+
+def gemm_peak(model: nn.Module, inputs: torch.Tensor, dtype: str,
+              device: str, repeats: int = 5) -> Dict[str, object]:
+    """The machine's peak for this model: the best rate (GFLOP/s) of the
+    GEMM-like ops the model itself runs (its linear layers, convolutions and
+    attention matmuls), each timed alone in this process, at this thread
+    count, in ``dtype``. The model as a whole cannot run faster than its
+    fastest op, so "fraction of peak" stays at or below 1 where a fixed
+    probe (one square matmul) can under-measure.
+
+    Returns:
+        dict: ``gflops_per_s`` and the ``op`` that reached it.
+    """
+    torch_dtype = torch.bfloat16 if dtype == 'bf16' else torch.float32
+    channels_last = getattr(getattr(model, 'backbone', model),
+                            'channels_last', False)
+    best = (0.0, None)
+    for op in _gemm_ops(model, inputs):
+        run, flops = _op_runner(op, torch_dtype, device, channels_last)
+        with torch.no_grad():
+            run()
+            seconds = []
+            for _ in range(repeats):
+                _sync(device)
+                start = time.perf_counter()
+                run()
+                _sync(device)
+                seconds.append(time.perf_counter() - start)
+        rate = flops / min(seconds) / 1e9
+        if rate > best[0]:
+            best = (rate, op)
+    return dict(gflops_per_s=best[0], op=str(best[1]))
+
+
+# ---------------------------------------------------------------------- #
+# Steps, memory, the whole run
+# ---------------------------------------------------------------------- #
+def _prepare_steps(spec: BenchmarkSpec, models: Dict[str, nn.Module],
+                   variants: List[Variant], modes) -> Dict:
+    """One model copy per (mode, variant), same weights; the steps to time,
+    keyed by ``(mode, variant)``."""
+    num_classes = models['mmconformer'].head.num_classes
+    gen = torch.Generator().manual_seed(0)
+    inputs = torch.randn(spec.batch_size, 3, *spec.input_size,
+                         generator=gen).to(spec.device)
+    labels = torch.randint(0, num_classes, (spec.batch_size, ),
+                           generator=gen).to(spec.device)
+    steps = {}
+    for mode in modes:
+        for variant in variants:
+            model = copy.deepcopy(models[variant.impl]).to(spec.device)
+            x = inputs
+            if variant.impl == 'mmpretrain' and variant.channels_last:
+                model = model.to(memory_format=torch.channels_last)
+                x = inputs.contiguous(memory_format=torch.channels_last)
+            model.train(mode == 'train')
+            runner = torch.compile(model) if spec.compile else model
+            optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4) \
+                if mode == 'train' else None
+            steps[(mode, variant)] = make_step(runner, mode, x, labels,
+                                               spec.device, variant.dtype,
+                                               optimizer)
+    return steps
+
+
+def _status_kib(name: str) -> int:
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(name + ':'):
+                return int(line.split()[1])
+    raise RuntimeError(f'{name} not in /proc/self/status')
+
+
+def _reset_peak_rss() -> bool:
+    """Reset the kernel's peak-RSS mark of this process (Linux >= 4.0:
+    ``5 > /proc/self/clear_refs``). False where that is refused."""
+    try:
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+        return True
+    except OSError:
+        return False
+
+
+def _memory_probe(spec: BenchmarkSpec, mode: str, variant: Variant,
+                  threads: int) -> int:
+    """Runs in a fresh process: the peak-RSS growth, in bytes, over two steps
+    of one (mode, variant), after the model is built."""
+    from mmengine.logging import MMLogger
+
+    from ..utils import silence_known_warnings
+    silence_known_warnings()
+    # The parent's quiet logger does not reach this process.
+    MMLogger.get_instance('mmconformer-memory-probe', log_level='WARNING')
+    torch.set_num_threads(threads)
+    models = build_pair(spec.model_cfg)
+    step = _prepare_steps(spec, models, [variant], [mode])[(mode, variant)]
+    gc.collect()
+    if not _reset_peak_rss():
+        raise RuntimeError('cannot reset the peak RSS (/proc/self/'
+                           'clear_refs); measure without memory')
+    before = _status_kib('VmRSS')
+    for _ in range(2):
+        step()
+    return max(0, _status_kib('VmHWM') - before) * 1024
+
+
+def measure_peak_memory(spec: BenchmarkSpec, mode: str,
+                        variant: Variant) -> int:
+    """Peak memory of two steps, in bytes: CUDA's max allocated, or on CPU
+    the peak-RSS growth of a separate (spawned) process, so that one row's
+    allocations do not hide in another's. Includes allocator caching."""
+    if spec.device.startswith('cuda'):
+        models = build_pair(spec.model_cfg)
+        step = _prepare_steps(spec, models, [variant], [mode])[(mode,
+                                                                variant)]
+        torch.cuda.reset_peak_memory_stats()
+        step()
+        step()
+        torch.cuda.synchronize()
+        return torch.cuda.max_memory_allocated()
+    with ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context('spawn')) as pool:
+        return pool.submit(_memory_probe, spec, mode, variant,
+                           torch.get_num_threads()).result()
+
+
+def run_benchmark(spec: BenchmarkSpec,
+                  measure_memory: bool = True,
+                  log: Callable[[str], None] = lambda msg: None) -> dict:
+    """Time every (mode, variant) of ``spec``, interleaved.
+
+    Returns:
+        dict: ``results`` (one row per mode and variant: img/s, median and
+        first-step seconds, achieved GFLOP/s counted with the FLOPs each
+        implementation executes, the machine's GEMM peak for that dtype and
+        the fraction of it, peak memory), ``ratios`` (see
+        :func:`speed_ratios`) and ``peaks`` (per dtype, with the op that
+        reached it).
+    """
+    models = build_pair(spec.model_cfg)
+    h, w = spec.input_size
+    complexity = get_complexity(copy.deepcopy(models['mmconformer']),
+                                (3, h, w))
+    # Each implementation's rate is counted with the FLOPs it executes:
+    # ours pools before FCUDown's conv, mmpretrain's runs the official order.
+    flops = {
+        'mmconformer':
+        complexity['executed_flops'] + complexity['attention_flops'],
+        'mmpretrain': complexity['total_flops']
+    }
+    sample = torch.randn(spec.batch_size, 3, h, w).to(spec.device)
+    peaks = {}
+    for dtype in sorted({v.dtype for v in spec.variants}):
+        log(f'measuring the GEMM peak ({dtype})')
+        peaks[dtype] = gemm_peak(models['mmconformer'].to(spec.device),
+                                 sample, dtype, spec.device)
+    steps = _prepare_steps(spec, models, spec.variants, spec.modes)
+    results = []
+    for mode in spec.modes:
+        subset = {v: s for (m, v), s in steps.items() if m == mode}
+        log(f'timing {mode}: {len(subset)} variants')
+        # The first call on its own: with compile it includes compiling.
+        first = time_interleaved(subset, spec.device, 0, 1)
+        times = time_interleaved(subset, spec.device, spec.warmup,
+                                 spec.repeats)
+        for variant in spec.variants:
+            seconds = statistics.median(times[variant])
+            work = flops[variant.impl] * (1 if mode == 'infer' else 3)
+            rate = 2 * work * spec.batch_size / seconds / 1e9
+            peak = peaks[variant.dtype]['gflops_per_s']
+            row = dict(
+                impl=variant.impl, setting=variant.setting, mode=mode,
+                batch_size=spec.batch_size, input_size=[h, w],
+                dtype=variant.dtype, channels_last=variant.channels_last,
+                compile=spec.compile, device=spec.device,
+                img_per_s=spec.batch_size / seconds, median_s=seconds,
+                first_step_s=first[variant][0], gflops_per_s=rate,
+                peak_gflops_per_s=peak, fraction_of_peak=rate / peak)
+            if measure_memory:
+                log(f'peak memory: {mode} {variant.impl} {variant.setting}')
+                row['peak_memory_mib'] = measure_peak_memory(
+                    spec, mode, variant) / 2**20
+            results.append(row)
+    return dict(results=results, ratios=speed_ratios(results), peaks=peaks)
+
+
+def speed_ratios(results: List[dict]) -> List[dict]:
+    """img/s of ours over mmpretrain's: the same setting when there is one
+    mmpretrain row per mode, or for a sweep: ours fp32 over mmpretrain's
+    default (fp32, NCHW), ours bf16 over it, and ours bf16 over mmpretrain's
+    fastest setting."""
+    ratios = []
+    for mode in ('infer', 'train'):
+        rows = [r for r in results if r['mode'] == mode]
+        ours = {r['dtype']: r for r in rows if r['impl'] == 'mmconformer'}
+        refs = {r['setting']: r for r in rows if r['impl'] == 'mmpretrain'}
+        if not ours or not refs:
+            continue
+        pairs = []
+        if len(refs) == 1:
+            (ref, ) = refs.values()
+            pairs.append((ours[ref['dtype']], ref, 'same dtype'))
+        else:
+            best = max(refs.values(), key=lambda r: r['img_per_s'])
+            pairs += [(ours['fp32'], refs['fp32'], 'both defaults'),
+                      (ours['bf16'], refs['fp32'], 'mmpretrain default'),
+                      (ours['bf16'], best, 'mmpretrain fastest')]
+        for our, ref, note in pairs:
+            ratios.append(dict(mode=mode, ours=our['setting'],
+                               mmpretrain=ref['setting'], note=note,
+                               ratio=our['img_per_s'] / ref['img_per_s']))
+    return ratios
+
+
+def format_table(results: List[dict], ratios: List[dict]) -> str:
+    compiled = any(r['compile'] for r in results)
+    lines = [f'{"impl":<12} {"setting":<8} {"mode":<6} {"img/s":>8} '
+             f'{"GFLOP/s":>8} {"of peak":>8} {"peak MiB":>9}' +
+             (f' {"1st step s":>10}' if compiled else '')]
+    for r in results:
+        mem = r.get('peak_memory_mib')
+        lines.append(
+            f'{r["impl"]:<12} {r["setting"]:<8} {r["mode"]:<6} '
+            f'{r["img_per_s"]:>8.2f} {r["gflops_per_s"]:>8.1f} '
+            f'{100 * r["fraction_of_peak"]:>7.1f}% '
+            f'{"" if mem is None else f"{mem:9.0f}":>9}' +
+            (f' {r["first_step_s"]:>10.1f}' if compiled else ''))
+    for r in ratios:
+        lines.append(f'speed ratio mmconformer / mmpretrain ({r["mode"]}): '
+                     f'{r["ratio"]:.2f}x  [ours {r["ours"]} vs mmpretrain '
+                     f'{r["mmpretrain"]}: {r["note"]}]')
+    return '\n'.join(lines)
+
+
+def plot_results(results: List[dict], path: str, title: str) -> None:
+    """A bar chart of img/s per mode, written atomically to ``path``."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    from ..utils import atomic_write
+    modes = [m for m in ('infer', 'train')
+             if any(r['mode'] == m for r in results)]
+    fig, axes = plt.subplots(
+        1, len(modes), squeeze=False, figsize=(0.9 * len(results) + 2, 3.6))
+    for ax, mode in zip(axes[0], modes):
+        rows = [r for r in results if r['mode'] == mode]
+        bars = ax.bar([f'{r["impl"]}\n{r["setting"]}' for r in rows],
+                      [r['img_per_s'] for r in rows],
+                      color=['C0' if r['impl'] == 'mmconformer' else 'C1'
+                             for r in rows])
+        ax.bar_label(bars, fmt='%.1f', fontsize=8)
+        ax.set_title(mode)
+        ax.set_ylabel('images / s')
+        ax.tick_params(axis='x', labelsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    with atomic_write(path, 'wb') as f:
+        fig.savefig(f, format='png', dpi=110)
+    plt.close(fig)
+
+
+def cpu_features() -> List[str]:
+    """The CPU flags that decide bf16 speed: AMX and AVX512-BF16 (and
+    AVX-512 / AVX2), read from /proc/cpuinfo (empty where it is absent)."""
+    wanted = ('amx_bf16', 'amx_tile', 'avx512_bf16', 'avx512f', 'avx2')
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('flags'):
+                    flags = set(line.split(':', 1)[1].split())
+                    return [name for name in wanted if name in flags]
+    except OSError:
+        pass
+    return []
+
+
+def machine_description(device: str) -> str:
+    """The device's name; for a CPU also its bf16-relevant flags and the
+    thread count."""
+    if device.startswith('cuda'):
+        return torch.cuda.get_device_name(device)
+    name = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    name = line.split(':', 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    flags = ', '.join(cpu_features()) or 'no AVX2/AVX-512/AMX flags'
+    return f'{name} ({flags}), {torch.get_num_threads()} threads'
+
+
+def report_meta(spec: BenchmarkSpec, command: str) -> dict:
+    """What the JSON records besides the rows."""
+    return dict(
+        torch=torch.__version__,
+        machine=machine_description(spec.device),
+        cpu_features=cpu_features(),
+        date=datetime.date.today().isoformat(),
+        command=command,
+        spec=dict(asdict(spec),
+                  variants=[v._asdict() for v in spec.variants]))

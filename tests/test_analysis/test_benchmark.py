@@ -1,0 +1,132 @@
+"""mmconformer.analysis.benchmark: the pieces of the benchmark tool."""
+import os.path as osp
+
+import pytest
+import torch
+from _helpers import CONFIG_DIR, TINY_ARCH
+from mmengine.config import Config
+
+from mmconformer.analysis.benchmark import (Variant, _gemm_ops, build_pair,
+                                            classifier_cfg_from_arch,
+                                            cpu_features, gemm_peak,
+                                            machine_description, make_step,
+                                            reference_cfg, speed_ratios,
+                                            time_interleaved)
+
+DEMO = osp.join(CONFIG_DIR, 'demo', 'conformer-tiny-p16_1xb32_shapes.py')
+CUSTOM = dict(
+    type='ImageClassifier',
+    backbone=dict(type='ConformerBackbone', arch=TINY_ARCH, base_channels=16,
+                  patch_size=32),
+    head=dict(type='DualBranchClsHead', num_classes=3, in_channels=[64, 32]))
+
+
+def test_reference_is_built_from_the_same_config():
+    """The demo config has 6 classes and the custom arch a dict: mmpretrain's
+    model follows both (it was hard-coded to 1000 classes and named archs)."""
+    demo = reference_cfg(Config.fromfile(DEMO).model.to_dict())
+    assert demo['head']['num_classes'] == 6
+    assert demo['backbone']['arch'] == 'tiny'
+    assert demo['backbone']['patch_size'] == 16  # ours; mmpretrain: also 16
+    custom = reference_cfg(CUSTOM)
+    assert custom['backbone'] == dict(
+        type='Conformer', arch=TINY_ARCH, patch_size=32, base_channels=16,
+        mlp_ratio=4., qkv_bias=True, with_cls_token=True, drop_path_rate=0.,
+        norm_eval=False, frozen_stages=-1)
+    assert custom['head'] == dict(type='ConformerHead', num_classes=3,
+                                  in_channels=[64, 32])
+
+
+def test_pair_has_same_weights_and_logits():
+    models = build_pair(CUSTOM)
+    assert type(models['mmpretrain'].backbone).__name__ == 'Conformer'
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        ours = sum(models['mmconformer'].eval()(x, mode='tensor'))
+        ref = sum(models['mmpretrain'].eval()(x, mode='tensor'))
+    assert ours.shape == (2, 3)
+    torch.testing.assert_close(ours, ref, rtol=1e-4, atol=1e-5)
+
+
+def test_from_arch_matches_the_published_widths():
+    cfg = classifier_cfg_from_arch('small', 32)
+    assert cfg['head']['in_channels'] == [1024, 384]
+    assert cfg['backbone']['patch_size'] == 32
+
+
+def test_dense_backbone_is_refused():
+    cfg = dict(CUSTOM, backbone=dict(CUSTOM['backbone'], out_type='featmap'))
+    with pytest.raises(ValueError, match="out_type='cls_token'"):
+        reference_cfg(cfg)
+
+
+def test_gemm_ops_are_the_models_own():
+    """Batch 2 at 64x64, patch 32: 2x2 tokens + the class token = 5 per
+    image; the qkv projection is a (10 x 32) @ (32 x 96) GEMM, attention
+    q @ k^T is (2 heads * 2 images) x (5 x 16) @ (16 x 5)."""
+    model = build_pair(CUSTOM)['mmconformer']
+    ops = _gemm_ops(model, torch.randn(2, 3, 64, 64))
+    assert ('linear', 10, 32, 96) in ops
+    assert ('bmm', 4, 5, 16, 5) in ops and ('bmm', 4, 5, 5, 16) in ops
+    stem = [op for op in ops if op[0] == 'conv' and op[2] == (64, 3, 7, 7)]
+    assert stem == [('conv', (2, 3, 64, 64), (64, 3, 7, 7), (2, 2), (3, 3),
+                     1)]
+    # the probe leaves the model as it was
+    assert all(not m.training for m in model.modules()) or model.training
+
+
+def test_gemm_peak_reports_its_best_op():
+    model = build_pair(CUSTOM)['mmconformer']
+    peak = gemm_peak(model, torch.randn(2, 3, 64, 64), 'fp32', 'cpu',
+                     repeats=1)
+    assert peak['gflops_per_s'] > 0
+    assert peak['op'].startswith(("('linear'", "('conv'", "('bmm'"))
+
+
+def test_training_step_updates_weights_and_interleaves():
+    model = build_pair(CUSTOM)['mmconformer']
+    x, y = torch.randn(2, 3, 64, 64), torch.tensor([1, 2])
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    step = make_step(model.train(), 'train', x, y, 'cpu', 'fp32', opt)
+    before = model.head.conv_cls_head.weight.clone()
+    order = []
+    times = time_interleaved(
+        {'a': lambda: (order.append('a'), step()),
+         'b': lambda: order.append('b')}, 'cpu', warmup=1, repeats=2)
+    assert order == ['a', 'b'] * 3
+    assert len(times['a']) == len(times['b']) == 2
+    assert not torch.equal(before, model.head.conv_cls_head.weight)
+
+
+def test_sweep_ratios_pick_mmpretrain_default_and_fastest():
+
+    def row(impl, dtype, cl, img_per_s):
+        return dict(impl=impl, dtype=dtype, mode='infer',
+                    setting=Variant(impl, dtype, cl).setting,
+                    img_per_s=img_per_s)
+
+    rows = [row('mmconformer', 'fp32', True, 13.0),
+            row('mmconformer', 'bf16', True, 25.0),
+            row('mmpretrain', 'fp32', False, 10.0),
+            row('mmpretrain', 'fp32', True, 12.0),
+            row('mmpretrain', 'bf16', False, 15.0),
+            row('mmpretrain', 'bf16', True, 20.0)]
+    ratios = {r['note']: (r['ours'], r['mmpretrain'], r['ratio'])
+              for r in speed_ratios(rows)}
+    assert ratios == {'both defaults': ('cl', 'fp32', 1.3),
+                      'mmpretrain default': ('cl+bf16', 'fp32', 2.5),
+                      'mmpretrain fastest': ('cl+bf16', 'cl+bf16', 1.25)}
+
+
+def test_machine_description_names_the_bf16_flags(monkeypatch, tmp_path):
+    cpuinfo = tmp_path / 'cpuinfo'
+    cpuinfo.write_text('model name\t: Some CPU\nflags\t\t: fpu avx2 avx512f '
+                       'avx512_bf16 amx_tile amx_bf16\n')
+    real_open = open
+    monkeypatch.setattr(
+        'builtins.open', lambda path, *a, **k: real_open(
+            cpuinfo if path == '/proc/cpuinfo' else path, *a, **k))
+    assert cpu_features() == ['amx_bf16', 'amx_tile', 'avx512_bf16',
+                              'avx512f', 'avx2']
+    assert machine_description('cpu').startswith(
+        'Some CPU (amx_bf16, amx_tile, avx512_bf16, avx512f, avx2), ')

@@ -1,0 +1,117 @@
+"""tools/analysis_tools/benchmark.py, the thin command line."""
+import json
+import os.path as osp
+import re
+import subprocess
+import sys
+
+import pytest
+from _helpers import CONFIG_DIR, REPO_ROOT, load_tool
+
+TOOL = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'benchmark.py')
+DEMO = osp.join(CONFIG_DIR, 'demo', 'conformer-tiny-p16_1xb32_shapes.py')
+
+
+def run(*args):
+    return subprocess.run([sys.executable, TOOL, *args], capture_output=True,
+                          text=True, cwd=REPO_ROOT)
+
+
+@pytest.mark.parametrize('args,match', [
+    (['--arch', 'tiny', '--bogus'], 'unrecognized arguments: --bogus'),
+    (['--arch', 'huge'], "invalid choice: 'huge'"),
+    ([], 'either CONFIG or --arch'),
+    (['--arch', 'tiny', '--dtype', 'fp16'], "invalid choice: 'fp16'"),
+    (['--arch', 'tiny', '--batch-size', '0'], '--batch-size must be'),
+    (['--arch', 'tiny', '--device', 'tpu'], '--device must be'),
+    (['missing.py'], 'config not found'),
+    (['--arch', 'tiny', '--sweep', '--dtype', 'bf16'], 'drop --dtype'),
+    (['--arch', 'tiny', '--warmup', '-1'], '--warmup must be >= 0'),
+])
+def test_refuses_bad_options(args, match):
+    tool = load_tool('analysis_tools/benchmark.py')
+    with pytest.raises(SystemExit) as exit_info:
+        tool.parse_args(args)
+    assert exit_info.value.code == 2
+
+
+def test_refusal_messages(capsys):
+    tool = load_tool('analysis_tools/benchmark.py')
+    for args, match in [(['--arch', 'tiny', '--sweep', '--compare',
+                          'mmpretrain'], 'drop --compare'),
+                        (['--arch', 'tiny', '--input-size', '1', '2', '3'],
+                         'one or two positive ints')]:
+        with pytest.raises(SystemExit):
+            tool.parse_args(args)
+        assert match in capsys.readouterr().err
+
+
+def test_every_option_has_help_and_shows_its_default():
+    tool = load_tool('analysis_tools/benchmark.py')
+    result = run('--help')
+    assert result.returncode == 0
+    text = ' '.join(result.stdout.split())
+    parser_options = re.findall(r'^  (--[a-z-]+)', result.stdout, re.M)
+    assert '--sweep' in parser_options and '--json' in parser_options
+    for option, default in [('--patch-size', '16'), ('--batch-size', '8'),
+                            ('--input-size', '[224]'), ('--device', 'cpu'),
+                            ('--dtype', 'fp32'), ('--mode', 'both'),
+                            ('--warmup', '2'), ('--repeats', '5'),
+                            ('--json', 'None'), ('--plot', 'None')]:
+        assert re.search(re.escape(option) + r'\b.*?\(default: ' +
+                         re.escape(default) + r'\)', text), option
+    # no option without help text
+    for action in tool.build_parser()._actions:
+        assert action.help, action.option_strings
+
+
+@pytest.mark.slow
+def test_any_classifier_config_json_plot_and_ratios(tmp_path):
+    """The 6-class demo config (it failed with a size mismatch when
+    mmpretrain's model was hard-coded to 1000 classes)."""
+    out, plot = tmp_path / 'bench.json', tmp_path / 'bench.png'
+    result = run(DEMO, '--compare', 'mmpretrain', '--batch-size', '1',
+                 '--input-size', '64', '--warmup', '0', '--repeats', '1',
+                 '--json', str(out), '--plot', str(plot))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'speed ratio mmconformer / mmpretrain (infer)' in result.stdout
+    assert 'speed ratio mmconformer / mmpretrain (train)' in result.stdout
+    # our output only: no third-party warnings, no init reports
+    assert 'Warning' not in result.stderr
+    assert 'init_weights' not in result.stdout + result.stderr
+    data = json.loads(out.read_text())
+    rows = data['results']
+    assert {(r['impl'], r['mode']) for r in rows} == {
+        ('mmconformer', 'infer'), ('mmpretrain', 'infer'),
+        ('mmconformer', 'train'), ('mmpretrain', 'train')}
+    for row in rows:
+        assert row['img_per_s'] > 0 and row['peak_memory_mib'] > 0
+        # the peak is the best of the model's own GEMMs: never exceeded
+        assert 0 < row['fraction_of_peak'] <= 1
+    # the peak is that of the steps, not of building the model: training
+    # (activations, grads, AdamW state) needs more than inference
+    memory = {(r['impl'], r['mode']): r['peak_memory_mib'] for r in rows}
+    for impl in ('mmconformer', 'mmpretrain'):
+        assert memory[(impl, 'train')] > 2 * memory[(impl, 'infer')]
+    assert data['torch'] and data['machine'] and 'cpu_features' in data
+    assert data['spec']['model_cfg']['head']['num_classes'] == 6
+    assert plot.read_bytes().startswith(b'\x89PNG')
+
+
+@pytest.mark.slow
+def test_sweep_times_six_variants_in_one_run(tmp_path):
+    out = tmp_path / 'sweep.json'
+    result = run('--arch', 'tiny', '--patch-size', '32', '--sweep',
+                 '--mode', 'infer', '--batch-size', '1', '--input-size',
+                 '64', '--warmup', '0', '--repeats', '1', '--no-memory',
+                 '--json', str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    data = json.loads(out.read_text())
+    assert [(r['impl'], r['setting']) for r in data['results']] == [
+        ('mmconformer', 'cl'), ('mmconformer', 'cl+bf16'),
+        ('mmpretrain', 'fp32'), ('mmpretrain', 'cl'),
+        ('mmpretrain', 'bf16'), ('mmpretrain', 'cl+bf16')]
+    assert [r['note'] for r in data['ratios']] == [
+        'both defaults', 'mmpretrain default', 'mmpretrain fastest']
+    assert result.stdout.count('speed ratio') == 3
+    assert set(data['peaks']) == {'fp32', 'bf16'}
