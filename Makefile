@@ -10,9 +10,15 @@ SHARED_WHEELS ?= ../shared/wheels
 MMCV_WHEEL := $(SHARED_WHEELS)/mmcv-2.1.0-cp311-cp311-linux_x86_64.whl
 PYTEST_ARGS ?=
 
-.PHONY: install test test-fast demo clean
+.PHONY: help install test test-fast demo clean
 
-install: $(VENV)/.stamp-package
+help:  ## list the targets
+	@echo "make targets (everything runs inside $(VENV); activate it with"
+	@echo "'source $(VENV)/bin/activate' to run the tools and mim yourself):"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(VENV)/.stamp-package  ## build .venv: torch, OpenMMLab stack, mmconformer (editable); skips done steps
 
 $(VENV)/.stamp-base: requirements/runtime.txt requirements/tests.txt requirements/constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,15 +48,15 @@ $(VENV)/.stamp-package: $(VENV)/.stamp-mim setup.py
 	$(PIP) install -q --no-deps --no-build-isolation -e .
 	touch $@
 
-test: install
+test: install  ## the test command: install, then the whole suite (slow end-to-end tests included)
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
-test-fast: install
+test-fast: install  ## the suite without the slow end-to-end tests
 	$(PY) -m pytest tests -m "not slow" $(PYTEST_ARGS)
 
-clean:
+clean:  ## remove .venv and build files
 	rm -rf $(VENV) build dist *.egg-info mmconformer/.mim
 
 # The README's first command: dataset (if missing), training, evaluation.
-demo: install
+demo: install  ## make the shapes dataset, train Conformer-tiny on CPU, print val top-1
 	$(PY) tools/run_demo.py

@@ -55,9 +55,9 @@ def run(cmd, timeout=900, cpu_only=True, **kwargs):
 
 
 def train(work_dir, data_root, *options, launcher_cmd=None, extra=(),
-          config=DEMO):
+          config=DEMO, cpu_only=True):
     cmd = (launcher_cmd or [sys.executable]) + [
         osp.join(TOOLS, 'train.py'), config, '--work-dir', str(work_dir),
         *extra, '--cfg-options', *data_options(data_root), *options
     ]
-    return run(cmd)
+    return run(cmd, cpu_only=cpu_only)

@@ -11,6 +11,7 @@ import os.path as osp
 import sys
 
 import mmconformer  # noqa: F401  (registers models; safe checkpoint types)
+from mmconformer.utils import silence_known_warnings
 
 
 def parse_args(argv=None):
@@ -25,6 +26,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None) -> int:
+    silence_known_warnings()
     args = parse_args(argv)
     for path in [args.config, args.checkpoint, *args.images]:
         if not osp.isfile(path):

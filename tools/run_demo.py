@@ -14,6 +14,8 @@ import sys
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from mmconformer.utils import silence_known_warnings
+
 HERE = osp.dirname(osp.abspath(__file__))
 DEFAULT_CONFIG = osp.join(HERE, '..', 'configs', 'demo',
                           'conformer-tiny-p16_1xb32_shapes.py')
@@ -29,6 +31,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None) -> int:
+    silence_known_warnings()
     args = parse_args(argv)
     if not osp.isdir(args.data_root):
         subprocess.run([

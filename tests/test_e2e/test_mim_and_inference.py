@@ -13,8 +13,9 @@ MIM = shutil.which('mim') or osp.join(osp.dirname(sys.executable), 'mim')
 
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
-    """A checkpoint trained for 1 epoch with `mim train mmpretrain --amp`
-    (bf16 autocast on this CPU)."""
+    """A checkpoint trained for 1 epoch with `mim train mmpretrain --amp`,
+    with CUDA hidden (``run`` forces the CPU path on any machine), so that
+    --amp must become bf16 autocast; test_gpu.py covers fp16 on a GPU."""
     tmp = tmp_path_factory.mktemp('mim')
     data = make_shapes(tmp / 'shapes', train=6, val=2)
     work = tmp / 'work'

@@ -158,7 +158,8 @@ def test_slurm_without_master_addr_and_mpi_are_refused(monkeypatch):
     monkeypatch.setenv('SLURM_PROCID', '0')
     monkeypatch.setenv('SLURM_NTASKS', '1')
     monkeypatch.delenv('MASTER_ADDR', raising=False)
-    with pytest.raises(ValueError, match='MASTER_ADDR'):
+    monkeypatch.delenv('SLURM_NODELIST', raising=False)
+    with pytest.raises(ValueError, match='set MASTER_ADDR'):
         init_cpu_process_group('slurm')
     with pytest.raises(ValueError, match="launcher 'mpi' needs an accel"):
         init_cpu_process_group('mpi')

@@ -12,6 +12,8 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 
+from mmconformer.utils import silence_known_warnings
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
@@ -32,6 +34,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    silence_known_warnings()
     args = parse_args(argv)
     height, width = args.shape * 2 if len(args.shape) == 1 else args.shape
     input_shape = (3, height, width)

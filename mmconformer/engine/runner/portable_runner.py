@@ -3,6 +3,7 @@
 import copy
 import datetime
 import os
+import subprocess
 from typing import Optional
 
 import torch.distributed as torch_dist
@@ -122,9 +123,19 @@ def init_cpu_process_group(launcher: str,
         os.environ['LOCAL_RANK'] = os.environ.get('SLURM_LOCALID', '0')
         os.environ.setdefault('MASTER_PORT', '29500')
         if 'MASTER_ADDR' not in os.environ:
-            raise ValueError(
-                'launcher slurm without an accelerator needs MASTER_ADDR '
-                '(tools/slurm_train.sh sets it to the first node)')
+            # The first node of the job, as mmengine's slurm launcher finds
+            # it.
+            nodes = os.environ.get('SLURM_NODELIST', '')
+            first = subprocess.run(
+                ['scontrol', 'show', 'hostnames', nodes],
+                capture_output=True, text=True).stdout.split() if nodes \
+                else []
+            if not first:
+                raise ValueError(
+                    'launcher slurm: cannot find the first node of the job '
+                    '(no SLURM_NODELIST, or scontrol found none); set '
+                    'MASTER_ADDR')
+            os.environ['MASTER_ADDR'] = first[0]
     elif launcher != 'pytorch':
         raise ValueError(
             f'launcher {launcher!r} needs an accelerator in mmengine; on a '
