@@ -10,7 +10,7 @@ SHARED_WHEELS ?= ../shared/wheels
 MMCV_WHEEL := $(SHARED_WHEELS)/mmcv-2.1.0-cp311-cp311-linux_x86_64.whl
 PYTEST_ARGS ?=
 
-.PHONY: help install test test-fast demo clean
+.PHONY: help install test test-fast demo demo-finetune clean
 
 help:  ## list the targets
 	@echo "make targets (everything runs inside $(VENV); activate it with"
@@ -20,20 +20,23 @@ help:  ## list the targets
 
 install: $(VENV)/.stamp-package  ## build .venv: torch, OpenMMLab stack, mmconformer (editable); skips done steps
 
-$(VENV)/.stamp-base: requirements/runtime.txt requirements/tests.txt requirements/constraints.txt
+$(VENV)/.stamp-base: requirements/runtime.txt requirements/tests.txt requirements/vis.txt requirements/constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q $(CONSTRAINTS) setuptools wheel
 	$(PIP) install -q $(CONSTRAINTS) torch torchvision
-	$(PIP) install -q $(CONSTRAINTS) -r requirements/runtime.txt -r requirements/tests.txt mmcv-lite
+	$(PIP) install -q $(CONSTRAINTS) -r requirements/runtime.txt -r requirements/tests.txt \
+	  -r requirements/vis.txt mmcv-lite
 	touch $@
 
 # mmdet 3.3.0 needs compiled mmcv ops and mmcv<2.2: use the wheel built for this
 # machine when ../shared/wheels is there (CI), else keep mmcv-lite and the mmdet
-# tests skip. Nothing in the package itself depends on mmdet.
+# tests skip. Nothing in the package itself depends on mmdet. --force-reinstall:
+# when the base step reruns, it puts mmcv-lite's files over mmcv's, and
+# uninstalling mmcv-lite then deletes the `mmcv` module both share.
 $(VENV)/.stamp-mmdet: $(VENV)/.stamp-base
 	if [ -f $(MMCV_WHEEL) ]; then \
 	  $(PIP) uninstall -q -y mmcv-lite; \
-	  $(PIP) install -q --no-deps $(MMCV_WHEEL) && \
+	  $(PIP) install -q --no-deps --force-reinstall $(MMCV_WHEEL) && \
 	  $(PIP) install -q $(CONSTRAINTS) mmdet==3.3.0 ; \
 	else echo "$(MMCV_WHEEL) not found: mmdet tests will be skipped"; fi
 	touch $@
@@ -60,3 +63,6 @@ clean:  ## remove .venv and build files
 # The README's first command: dataset (if missing), training, evaluation.
 demo: install  ## make the shapes dataset, train Conformer-tiny on CPU, print val top-1
 	$(PY) tools/run_demo.py
+
+demo-finetune: install  ## after make demo: fine-tune its checkpoint on 4 new shapes, vs. from scratch
+	$(PY) tools/run_finetune_demo.py

@@ -83,6 +83,7 @@ if __name__ == '__main__':
         extras_require={
             'tests': parse_requirements('tests.txt'),
             'mim': parse_requirements('mminstall.txt'),
+            'vis': parse_requirements('vis.txt'),
         },
         classifiers=[
             'Programming Language :: Python :: 3',

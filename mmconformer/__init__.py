@@ -8,6 +8,8 @@ Importing this package registers ``ConformerBackbone`` and
 ``PortableRunner``), and allowlists the few types of mmengine's training
 checkpoints for ``torch.load(weights_only=True)`` so that ``--resume``
 works with torch >= 2.6 (also under ``mim train``, through custom_imports).
+It also registers our model index with mmpretrain's ``ModelHub``, so that
+``get_model('conformer-tiny-p16_mmconformer_in1k')`` builds our model.
 """
 import warnings
 
@@ -18,14 +20,16 @@ from .utils.quiet import silence_known_warnings
 # messages are filtered only while our modules are imported.
 with warnings.catch_warnings():
     silence_known_warnings()
+    from .apis import register_model_index
     from .engine import (EpochRNGHook, PortableRunner,
                          register_mmengine_safe_globals)
-    from .models import ConformerBackbone, DualBranchClsHead
+    from .models import ConformerBackbone, DualBranchClsHead, fuse_conv_bn
 from .version import __version__, version_info
 
 register_mmengine_safe_globals()
+register_model_index()
 
 __all__ = [
     'ConformerBackbone', 'DualBranchClsHead', 'EpochRNGHook',
-    'PortableRunner', '__version__', 'version_info'
+    'PortableRunner', '__version__', 'fuse_conv_bn', 'version_info'
 ]

@@ -1,5 +1,6 @@
 """configs/, tools/ and model-index.yml ship in mmconformer/.mim for wheel,
 sdist and editable installs."""
+import os
 import os.path as osp
 import shutil
 import subprocess
@@ -88,3 +89,26 @@ def test_version_from_version_file():
     out = subprocess.run([sys.executable, 'setup.py', '--version'],
                          cwd=REPO_ROOT, capture_output=True, text=True)
     assert out.stdout.strip().splitlines()[-1] == __version__
+
+
+@pytest.mark.slow
+def test_mim_search_after_a_regular_install(tmp_path):
+    """`mim search mmconformer` reads <site-packages>/mmconformer/.mim/
+    model-index.yml: a regular (wheel) install has it. (After an editable
+    install it cannot: mim 0.3.9 looks for the package beside its
+    dist-info, which PEP 660 editable installs keep apart; see README.)"""
+    out = tmp_path / 'dist'
+    build('wheel', out, tmp_path)
+    (wheel, ) = out.glob('mmconformer-*.whl')
+    target = tmp_path / 'site'
+    subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-deps',
+                    '--target', str(target), str(wheel)], check=True,
+                   capture_output=True)
+    mim = shutil.which('mim') or osp.join(osp.dirname(sys.executable), 'mim')
+    result = subprocess.run([mim, 'search', 'mmconformer'],
+                            capture_output=True, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(target)))
+    assert result.returncode == 0, result.stderr[-2000:]
+    for name in ('conformer-tiny-p16_mmconformer_in1k',
+                 'conformer-base-p16_mmconformer_in1k'):
+        assert name in result.stdout

@@ -70,3 +70,32 @@ def test_existing_dest_is_refused(tmp_path):
     (tmp_path / 'f').mkdir()
     result = make(tmp_path / 'f')
     assert result.returncode == 1 and 'exists' in result.stderr
+
+
+def test_masks_match_the_images_and_change_nothing(tmp_path):
+    assert make(tmp_path / 'plain').returncode == 0
+    assert make(tmp_path / 'masked', '--masks').returncode == 0
+    plain, masked = read_all(tmp_path / 'plain'), read_all(tmp_path / 'masked')
+    images = {k: v for k, v in masked.items() if not k.startswith('masks')}
+    assert images.keys() == plain.keys()
+    assert all(np.array_equal(images[k], plain[k]) for k in plain)
+    masks = {k: v for k, v in masked.items() if k.startswith('masks')}
+    assert len(masks) == len(plain)
+    for key, mask in masks.items():
+        image = images[key[len('masks/'):]]
+        assert mask.shape == image.shape[:2]
+        assert set(np.unique(mask)) <= {0, 255}
+        on, off = image[mask > 0], image[mask == 0]
+        # the shape is drawn in one colour, unlike the noisy background
+        assert len(on) > 0 and len(off) > 0
+        assert np.abs(on.mean(0) - off.mean(0)).sum() > 100, key
+
+
+def test_new_classes_for_the_finetuning_demo(tmp_path):
+    result = make(tmp_path / 'new', '--classes', 'star', 'pentagon', 'arrow',
+                  'crescent')
+    assert result.returncode == 0
+    assert sorted(os.listdir(tmp_path / 'new' / 'train')) == [
+        'arrow', 'crescent', 'pentagon', 'star']
+    bad = make(tmp_path / 'bad', '--classes', 'hexagon')
+    assert bad.returncode == 2 and "invalid choice: 'hexagon'" in bad.stderr

@@ -5,6 +5,7 @@ The layout is the one mmpretrain's ``CustomDataset`` reads::
 
     DEST/train/<class>/<index>.png
     DEST/val/<class>/<index>.png
+    DEST/masks/{train,val}/<class>/<index>.png   (with --masks)
 
 Each image shows one shape (disc, square, triangle, ring, cross, bar) at a
 random position, size and rotation, in a random colour on a random noisy
@@ -22,11 +23,14 @@ import os.path as osp
 import shutil
 import sys
 import tempfile
+from typing import Tuple
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 CLASSES = ('disc', 'square', 'triangle', 'ring', 'cross', 'bar')
+#: Shapes the demo classifier never sees: the fine-tuning demo's classes.
+NEW_CLASSES = ('star', 'pentagon', 'arrow', 'crescent')
 
 
 def _polygon(points, cx, cy, radius, angle):
@@ -35,8 +39,11 @@ def _polygon(points, cx, cy, radius, angle):
             for x, y in points]
 
 
-def draw_shape(name: str, size: int, rng: np.random.Generator) -> Image.Image:
-    """One RGB image of shape ``name``."""
+def draw_shape(name: str, size: int,
+               rng: np.random.Generator) -> Tuple[Image.Image, Image.Image]:
+    """One RGB image of shape ``name``, and its mask (``L``: 255 on the
+    shape, 0 elsewhere). Drawing the mask takes no random numbers, so the
+    images are the same whether masks are written or not."""
     background = rng.integers(0, 256, 3)
     while True:  # a foreground colour that stands out from the background
         colour = rng.integers(0, 256, 3)
@@ -45,42 +52,71 @@ def draw_shape(name: str, size: int, rng: np.random.Generator) -> Image.Image:
     noise = rng.normal(0, 8, (size, size, 3))
     canvas = np.clip(background + noise, 0, 255).astype(np.uint8)
     image = Image.fromarray(canvas)
-    draw = ImageDraw.Draw(image)
+    mask = Image.new('L', (size, size), 0)
     radius = rng.uniform(0.30, 0.42) * size
     cx, cy = rng.uniform(radius, size - radius, 2)
     angle = rng.uniform(0, 2 * math.pi)
     fill = tuple(int(c) for c in colour)
+    back = tuple(int(c) for c in background)
+    for draw, ink, erase in ((ImageDraw.Draw(image), fill, back),
+                             (ImageDraw.Draw(mask), 255, 0)):
+        _draw(draw, name, cx, cy, radius, angle, ink, erase)
+    return image, mask
+
+
+def _draw(draw: ImageDraw.ImageDraw, name: str, cx: float, cy: float,
+          radius: float, angle: float, ink, erase) -> None:
     box = (cx - radius, cy - radius, cx + radius, cy + radius)
     if name == 'disc':
-        draw.ellipse(box, fill=fill)
+        draw.ellipse(box, fill=ink)
     elif name == 'ring':
-        draw.ellipse(box, outline=fill, width=max(2, int(radius * 0.35)))
+        draw.ellipse(box, outline=ink, width=max(2, int(radius * 0.35)))
     elif name == 'square':
         draw.polygon(_polygon([(-.75, -.75), (.75, -.75), (.75, .75),
                                (-.75, .75)], cx, cy, radius, angle),
-                     fill=fill)
+                     fill=ink)
     elif name == 'triangle':
         pts = [(math.cos(a), math.sin(a))
                for a in (0, 2 * math.pi / 3, 4 * math.pi / 3)]
-        draw.polygon(_polygon(pts, cx, cy, radius, angle), fill=fill)
+        draw.polygon(_polygon(pts, cx, cy, radius, angle), fill=ink)
     elif name == 'cross':
         arm = [(-1, -.28), (1, -.28), (1, .28), (-1, .28)]
-        draw.polygon(_polygon(arm, cx, cy, radius, angle), fill=fill)
+        draw.polygon(_polygon(arm, cx, cy, radius, angle), fill=ink)
         draw.polygon(_polygon(arm, cx, cy, radius, angle + math.pi / 2),
-                     fill=fill)
+                     fill=ink)
     elif name == 'bar':
         draw.polygon(_polygon([(-1, -.22), (1, -.22), (1, .22), (-1, .22)],
-                              cx, cy, radius, angle), fill=fill)
+                              cx, cy, radius, angle), fill=ink)
+    elif name == 'star':
+        pts = [(math.cos(a) * r, math.sin(a) * r)
+               for a, r in ((k * math.pi / 5, 1 if k % 2 == 0 else .45)
+                            for k in range(10))]
+        draw.polygon(_polygon(pts, cx, cy, radius, angle), fill=ink)
+    elif name == 'pentagon':
+        pts = [(math.cos(a), math.sin(a))
+               for a in (k * 2 * math.pi / 5 for k in range(5))]
+        draw.polygon(_polygon(pts, cx, cy, radius, angle), fill=ink)
+    elif name == 'arrow':
+        pts = [(-1, -.2), (.2, -.2), (.2, -.6), (1, 0), (.2, .6), (.2, .2),
+               (-1, .2)]
+        draw.polygon(_polygon(pts, cx, cy, radius, angle), fill=ink)
+    elif name == 'crescent':
+        draw.ellipse(box, fill=ink)
+        dx, dy = math.cos(angle) * radius * .5, math.sin(angle) * radius * .5
+        draw.ellipse((box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy),
+                     fill=erase)
     else:
-        raise ValueError(f'unknown shape {name!r}; valid: {CLASSES}')
-    return image
+        raise ValueError(f'unknown shape {name!r}; valid: '
+                         f'{CLASSES + NEW_CLASSES}')
 
 
 def make_dataset(dest: str, train_per_class: int = 600,
                  val_per_class: int = 50, size: int = 64,
-                 seed: int = 0) -> None:
+                 seed: int = 0, classes=CLASSES, masks: bool = False) -> None:
     """Write the dataset to ``dest`` (built in a temporary folder beside it,
-    then renamed, so an interrupted run leaves no half-written dataset)."""
+    then renamed, so an interrupted run leaves no half-written dataset).
+    With ``masks``, each image's shape mask goes to
+    ``dest/masks/<split>/<class>/<index>.png`` as well."""
     if osp.exists(dest):
         raise FileExistsError(f'{dest} exists; remove it or pick another DEST')
     parent = osp.dirname(osp.abspath(dest))
@@ -90,12 +126,17 @@ def make_dataset(dest: str, train_per_class: int = 600,
         rng = np.random.default_rng(seed)
         for split, count in (('train', train_per_class),
                              ('val', val_per_class)):
-            for name in CLASSES:
+            for name in classes:
                 folder = osp.join(tmp, split, name)
                 os.makedirs(folder)
+                if masks:
+                    os.makedirs(osp.join(tmp, 'masks', split, name))
                 for index in range(count):
-                    draw_shape(name, size, rng).save(
-                        osp.join(folder, f'{index:05d}.png'))
+                    image, mask = draw_shape(name, size, rng)
+                    image.save(osp.join(folder, f'{index:05d}.png'))
+                    if masks:
+                        mask.save(osp.join(tmp, 'masks', split, name,
+                                           f'{index:05d}.png'))
         os.replace(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -110,6 +151,16 @@ def parse_args(argv=None):
     parser.add_argument('--val-per-class', type=int, default=50)
     parser.add_argument('--size', type=int, default=64, help='image side')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--classes', nargs='+', default=list(CLASSES), metavar='SHAPE',
+        choices=CLASSES + NEW_CLASSES,
+        help=f'shapes to draw, one class each (default: {" ".join(CLASSES)};'
+        f' the fine-tuning demo uses {" ".join(NEW_CLASSES)})')
+    parser.add_argument(
+        '--masks', action='store_true',
+        help='also write each image\'s shape mask (255 on the shape) to '
+        'DEST/masks/<split>/<class>/<index>.png; the images are the same '
+        'with or without it')
     args = parser.parse_args(argv)
     for name in ('train_per_class', 'val_per_class', 'size'):
         if getattr(args, name) <= 0:
@@ -123,12 +174,13 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         make_dataset(args.dest, args.train_per_class, args.val_per_class,
-                     args.size, args.seed)
+                     args.size, args.seed, tuple(args.classes), args.masks)
     except FileExistsError as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
-    total = (args.train_per_class + args.val_per_class) * len(CLASSES)
-    print(f'Wrote {total} images of {len(CLASSES)} classes to {args.dest}')
+    total = (args.train_per_class + args.val_per_class) * len(args.classes)
+    print(f'Wrote {total} images of {len(args.classes)} classes to '
+          f'{args.dest}')
     return 0
 
 

@@ -14,7 +14,6 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from ...checkpoint import load_pretrained
 from ..layers import ConvBottleneck, ConvTransBlock, TransformerLayer
-from ..layers.utils import conv_bn
 
 ArchSettings = Dict[str, Union[int, float]]
 Features = Tuple[Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]], ...]
@@ -346,6 +345,10 @@ class ConformerBackbone(BaseBackbone):
     # ------------------------------------------------------------------ #
     # stages, freezing, init
     # ------------------------------------------------------------------ #
+    def conv_bn_pairs(self) -> List[Tuple[str, str]]:
+        """The stem's (conv, BatchNorm) pair, for :func:`fuse_conv_bn`."""
+        return [('conv1', 'bn1')]
+
     def stage_modules(self, stage: int) -> List[nn.Module]:
         """Modules of ``stage``: 0 is the stem, 1..3 the three stages."""
         if stage == 0:
@@ -464,7 +467,7 @@ class ConformerBackbone(BaseBackbone):
         self._check_input(x)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
-        x = self.maxpool(self.act1(conv_bn(self.conv1, self.bn1, x)))
+        x = self.maxpool(self.act1(self.bn1(self.conv1(x))))
         x = self._pad_to_token_grid(x)
         grid = (x.shape[2] // self.stem_fcu_stride,
                 x.shape[3] // self.stem_fcu_stride)

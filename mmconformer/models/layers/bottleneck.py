@@ -1,12 +1,12 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """The CNN-branch bottleneck of Conformer."""
-from typing import Optional, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
 from mmcv.cnn.bricks.drop import DropPath
 
-from .utils import BN_EPS, conv_bn
+from .utils import BN_EPS
 
 
 class ConvBottleneck(nn.Module):
@@ -55,6 +55,13 @@ class ConvBottleneck(nn.Module):
         self.drop_path = (
             DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity())
 
+    def conv_bn_pairs(self) -> List[Tuple[str, str]]:
+        """The (conv, BatchNorm) attribute pairs :func:`fuse_conv_bn` folds."""
+        pairs = [('conv1', 'bn1'), ('conv2', 'bn2'), ('conv3', 'bn3')]
+        if self.with_residual_conv:
+            pairs.append(('residual_conv', 'residual_bn'))
+        return pairs
+
     def zero_init_last_bn(self) -> None:
         """Zero the last BN's scale so that the block starts as identity."""
         nn.init.zeros_(self.bn3.weight)
@@ -66,15 +73,16 @@ class ConvBottleneck(nn.Module):
         return_mid: bool = False,
     ) -> Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]]:
         identity = x
-        out = self.act1(conv_bn(self.conv1, self.bn1, x))
+        out = self.act1(self.bn1(self.conv1(x)))
         if fusion_features is not None:
             out = out + fusion_features
-        mid = self.act2(conv_bn(self.conv2, self.bn2, out))
-        out = self.drop_path(conv_bn(self.conv3, self.bn3, mid))
+        mid = self.act2(self.bn2(self.conv2(out)))
+        out = self.drop_path(self.bn3(self.conv3(mid)))
         if self.with_residual_conv:
-            identity = conv_bn(self.residual_conv, self.residual_bn, identity)
-        # In place: nothing saved for backward holds `out` (BN/conv keep
-        # their inputs, DropPath its mask), and a fresh full-size tensor
-        # per block costs ~5% of small-p16's CPU inference.
-        out = self.act3(out.add_(identity))
+            identity = self.residual_bn(self.residual_conv(identity))
+        # Out of place, so that what a forward hook on bn3 (or drop_path)
+        # recorded stays bn3's output. The ReLUs are in place, as in
+        # mmpretrain's and the official code: a hook that keeps a BN output
+        # from before its ReLU should clone it.
+        out = self.act3(out + identity)
         return (out, mid) if return_mid else out

@@ -1,10 +1,12 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """Feature Coupling Units: the bridges between the CNN and transformer branches."""
+from typing import List, Tuple
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .utils import BN_EPS, LN_EPS, conv_bn
+from .utils import BN_EPS, LN_EPS
 
 
 class FCUDown(nn.Module):
@@ -81,12 +83,16 @@ class FCUUp(nn.Module):
         self.bn = nn.BatchNorm2d(out_channels, eps=BN_EPS)
         self.act = nn.ReLU(inplace=True)
 
+    def conv_bn_pairs(self) -> List[Tuple[str, str]]:
+        """The (conv, BatchNorm) attribute pairs :func:`fuse_conv_bn` folds."""
+        return [('conv_project', 'bn')]
+
     def forward(self, x_t: torch.Tensor, grid_h: int,
                 grid_w: int) -> torch.Tensor:
         if self.with_cls_token:
             x_t = x_t[:, 1:]
         x = x_t.transpose(1, 2).unflatten(2, (grid_h, grid_w))
-        x = self.act(conv_bn(self.conv_project, self.bn, x))
+        x = self.act(self.bn(self.conv_project(x)))
         if self.up_stride == 1:
             return x
         return F.interpolate(

@@ -1,0 +1,92 @@
+# Fine-tune Conformer-tiny-p16, pretrained on ImageNet-1k, on your own classes.
+#
+# Your data, in the folder layout of mmpretrain's CustomDataset (one folder
+# per class; the class names are the folder names, sorted):
+#     data/my_dataset/train/<class>/*.jpg
+#     data/my_dataset/val/<class>/*.jpg
+# What to change: `data_root` and `num_classes` below (or with --cfg-options:
+# train_dataloader.dataset.data_root=..., val_dataloader.dataset.data_root=...,
+# model.head.num_classes=..., data_preprocessor.num_classes=...), and the
+# starting checkpoint with
+#     --cfg-options model.backbone.init_cfg.checkpoint=PATH_OR_URL
+# which may be an mmpretrain checkpoint (the default below), an official one
+# (github.com/pengzhiliang/Conformer: converted on the fly) or one of your own
+# training runs. Only its `backbone.` weights are loaded; the head is new.
+_base_ = ['../conformer-tiny-p16_8xb128_in1k.py']
+
+data_root = 'data/my_dataset'
+num_classes = 10
+checkpoint = 'https://download.openmmlab.com/mmclassification/v0/conformer/conformer-tiny-p16_3rdparty_8xb128_in1k_20211206-f6860372.pth'  # noqa: E501
+
+model = dict(
+    backbone=dict(
+        # _delete_: the ImageNet config trains from scratch (init_cfg=None)
+        init_cfg=dict(
+            _delete_=True,
+            type='Pretrained',
+            checkpoint=checkpoint,
+            prefix='backbone.')),
+    # A new classifier for num_classes on each branch, initialised by the
+    # classifier's TruncNormal(0.02) init (the backbone is loaded after it).
+    head=dict(num_classes=num_classes),
+    # No Mixup/CutMix: they help 300 epochs on ImageNet, not a short
+    # fine-tune on few images. None (not augments=None) keeps class indices.
+    train_cfg=None)
+data_preprocessor = dict(num_classes=num_classes)
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomResizedCrop', scale=224, backend='pillow',
+         interpolation='bicubic'),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='ResizeEdge', scale=256, edge='short', backend='pillow',
+         interpolation='bicubic'),
+    dict(type='CenterCrop', crop_size=224),
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=4,
+    dataset=dict(
+        _delete_=True,
+        type='CustomDataset',
+        data_root=data_root,
+        data_prefix='train',
+        pipeline=train_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=True))
+val_dataloader = dict(
+    batch_size=64,
+    num_workers=4,
+    dataset=dict(
+        _delete_=True,
+        type='CustomDataset',
+        data_root=data_root,
+        data_prefix='val',
+        pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False))
+test_dataloader = val_dataloader
+# top-1 only: top-5 means little (or nothing) with few classes
+val_evaluator = dict(type='Accuracy', topk=(1, ))
+test_evaluator = val_evaluator
+
+# Fine-tuning schedule: AdamW at lr 1e-4 for 32 images (ImageNet training:
+# 1e-3 for 1024), weight decay 0.05 as in pre-training, a 1-epoch linear
+# warm-up, then cosine to 1e-6; 30 epochs instead of 300.
+max_epochs = 30
+optim_wrapper = dict(optimizer=dict(lr=1e-4))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-2, by_epoch=True, begin=0, end=1,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, eta_min=1e-6,
+         by_epoch=True, begin=1, end=max_epochs, convert_to_iter_based=True),
+]
+train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=1)
+# --auto-scale-lr scales lr 1e-4 by (your total batch) / 32
+auto_scale_lr = dict(base_batch_size=32)
+default_hooks = dict(
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2,
+                    save_best='auto'))

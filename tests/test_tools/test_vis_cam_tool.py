@@ -1,0 +1,94 @@
+"""tools/visualization/vis_cam.py and tools/analysis_tools/pointing_game.py
+on a checkpoint of a tiny classifier and shapes made with --masks."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from _helpers import REPO_ROOT, SMALL_ARCH
+from _training import make_shapes
+from mmpretrain.registry import MODELS
+
+pytest.importorskip('pytorch_grad_cam')
+VIS_CAM = osp.join(REPO_ROOT, 'tools', 'visualization', 'vis_cam.py')
+POINTING = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'pointing_game.py')
+CONFIG = f'''
+_base_ = ['{REPO_ROOT}/configs/demo/conformer-tiny-p16_1xb32_shapes.py']
+model = dict(backbone=dict(arch=dict(_delete_=True, **{SMALL_ARCH!r}),
+                           base_channels=16),
+             head=dict(in_channels=[64, 32]))
+'''
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    from mmengine.config import Config
+    tmp = tmp_path_factory.mktemp('cam')
+    config = tmp / 'tiny.py'
+    config.write_text(CONFIG)
+    model = MODELS.build(Config.fromfile(str(config)).model)
+    model.init_weights()
+    classes = ('bar', 'cross', 'disc', 'ring', 'square', 'triangle')
+    torch.save({'state_dict': model.state_dict(),
+                'meta': {'dataset_meta': {'classes': classes}}},
+               tmp / 'tiny.pth')
+    data = make_shapes(tmp / 'shapes', train=1, val=2, size=32)
+    return config, tmp / 'tiny.pth', data
+
+
+def run(*args):
+    return subprocess.run([sys.executable, *map(str, args)],
+                          capture_output=True, text=True, cwd=REPO_ROOT)
+
+
+@pytest.mark.slow
+def test_vis_cam_writes_the_figure(trained, tmp_path):
+    config, ckpt, data = trained
+    out = tmp_path / 'cam.png'
+    result = run(VIS_CAM, data / 'val' / 'ring' / '00000.png', config, ckpt,
+                 '--branch', 'both', '--method', 'gradcam++',
+                 '--save-path', out)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == f'Saved {out}'
+    assert out.read_bytes().startswith(b'\x89PNG')
+    assert 'Warning' not in result.stderr
+
+
+def test_vis_cam_refusals(trained, tmp_path):
+    config, ckpt, data = trained
+    image = data / 'val' / 'ring' / '00000.png'
+    missing = run(VIS_CAM, tmp_path / 'none.png', config, ckpt,
+                  '--save-path', tmp_path / 'x.png')
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == \
+        f'error: file not found: {tmp_path / "none.png"}'
+    nothing = run(VIS_CAM, image, config, ckpt)
+    assert nothing.returncode == 2 and 'give --save-path' in nothing.stderr
+    bad = run(VIS_CAM, image, config, ckpt, '--target-category', '9',
+              '--save-path', tmp_path / 'x.png')
+    assert bad.returncode == 1 and 'in [0, 6), got 9' in bad.stderr
+    assert not (tmp_path / 'x.png').exists()
+
+
+@pytest.mark.slow
+def test_pointing_game_tool(trained, tmp_path):
+    config, ckpt, _ = trained
+    data = make_shapes(tmp_path / 'masked', train=1, val=1, size=32)
+    no_masks = run(POINTING, config, ckpt, data)
+    assert no_masks.returncode == 1 and '--masks' in no_masks.stderr
+    subprocess.run([sys.executable, osp.join(
+        REPO_ROOT, 'tools', 'dataset_converters', 'make_shapes_dataset.py'),
+        str(tmp_path / 'with'), '--train-per-class', '1',
+        '--val-per-class', '1', '--size', '32', '--masks'], check=True)
+    out = tmp_path / 'pg.json'
+    result = run(POINTING, config, ckpt, tmp_path / 'with', '--methods',
+                 'gradcam', '--json', out, '--figure', tmp_path / 'f.png')
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'Pointing game on 6 val images (chance: ' in result.stdout
+    report = json.loads(out.read_text())
+    assert report['images'] == 6 and 0 < report['chance'] < 1
+    assert set(report['hit_rate']) == {'conv/gradcam', 'trans/gradcam',
+                                       'both/gradcam'}
+    assert (tmp_path / 'f.png').read_bytes().startswith(b'\x89PNG')

@@ -1,0 +1,169 @@
+"""branch_cam, cls_token_attention and the pointing game, on a tiny model."""
+import numpy as np
+import pytest
+import torch
+from _helpers import SMALL_ARCH
+from mmpretrain.registry import MODELS
+from PIL import Image
+
+from mmconformer.visualization import (branch_cam, cls_token_attention,
+                                       find_image_mask_pairs, hit,
+                                       pointing_game)
+
+pytest.importorskip('pytorch_grad_cam')
+
+
+@pytest.fixture(scope='module')
+def model():
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(type='ImageClassifier',
+             backbone=dict(type='ConformerBackbone', arch=SMALL_ARCH,
+                           base_channels=16, patch_size=16),
+             head=dict(type='DualBranchClsHead', num_classes=4,
+                       in_channels=[64, 32]),
+             data_preprocessor=dict(type='ClsDataPreprocessor',
+                                    mean=[123.675, 116.28, 103.53],
+                                    std=[58.395, 57.12, 57.375],
+                                    to_rgb=True)))
+    model.init_weights()
+    return model.eval()
+
+
+@pytest.fixture(scope='module')
+def image():
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 255, (40, 56, 3), np.uint8)  # not square
+
+
+@pytest.mark.parametrize('branch', ['conv', 'trans', 'both'])
+@pytest.mark.parametrize('method', ['gradcam', 'gradcam++', 'eigencam'])
+def test_map_at_the_image_resolution_in_unit_range(model, image, branch,
+                                                   method):
+    cam = branch_cam(model, image, branch, method, input_size=64)
+    assert cam.shape == (40, 56) and cam.dtype == np.float32
+    assert np.isfinite(cam).all() and cam.min() >= 0 and cam.max() <= 1
+    if method == 'eigencam':  # GradCAM of a random model may be all ReLU'd
+        assert cam.max() > 0.5 and cam.std() > 0.05
+
+
+def test_both_is_the_rescaled_mean_of_the_branches(model, image):
+    conv = branch_cam(model, image, 'conv', input_size=64)
+    trans = branch_cam(model, image, 'trans', input_size=64)
+    both = branch_cam(model, image, 'both', input_size=64)
+    mean = (conv + trans) / 2
+    expected = (mean - mean.min()) / (mean.max() - mean.min())
+    np.testing.assert_allclose(both, expected, atol=1e-6)
+
+
+def test_target_category_is_the_one_explained(model, image):
+    maps = [branch_cam(model, image, 'conv', 'gradcam', c, input_size=64)
+            for c in range(4)]
+    assert any(not np.allclose(maps[0], m, atol=1e-3) for m in maps[1:])
+    predicted = branch_cam(model, image, 'conv', 'gradcam', input_size=64)
+    from mmconformer.visualization import prepare_input
+    with torch.no_grad():
+        x, _ = prepare_input(model, image, 64)
+        label = int(sum(model(x, mode='tensor')).argmax())
+    np.testing.assert_allclose(predicted, maps[label], atol=1e-6)
+
+
+def test_path_input_mode_and_gradients_restored(model, image, tmp_path):
+    path = tmp_path / 'x.png'
+    Image.fromarray(image).save(path)
+    model.train()
+    try:
+        cam = branch_cam(model, str(path), 'conv', input_size=64)
+        assert model.training
+    finally:
+        model.eval()
+    np.testing.assert_allclose(
+        cam, branch_cam(model, image, 'conv', input_size=64), atol=1e-6)
+    assert all(p.grad is None for p in model.parameters())
+
+
+@pytest.mark.parametrize('kwargs,error,match', [
+    (dict(branch='cnn'), ValueError,
+     r"branch must be one of \['conv', 'trans', 'both'\], got 'cnn'"),
+    (dict(method='scorecam'), ValueError, "method must be one of .*'"
+     'scorecam'),
+    (dict(target_category=4), ValueError, r'in \[0, 4\), got 4'),
+])
+def test_bad_arguments(model, image, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        branch_cam(model, image, **kwargs)
+
+
+def test_bad_images(model):
+    with pytest.raises(TypeError, match='H x W x 3 uint8 RGB'):
+        branch_cam(model, np.zeros((8, 8), np.uint8))
+    with pytest.raises(FileNotFoundError, match='image not found'):
+        branch_cam(model, 'missing.png')
+
+
+def test_cls_attention_reproduces_the_class_tokens_output(model, image):
+    """The returned weights, with the class token's weight on itself
+    (1 - their sum), rebuild the attention layer's actual output for the
+    class token from the values it computed."""
+    attn = model.backbone.conv_trans_6.trans_block.attn
+    captured = {}
+    handle = attn.register_forward_hook(
+        lambda m, args, out: captured.update(x=args[0], out=out))
+    weights = cls_token_attention(model, image, block=-1, input_size=64)
+    handle.remove()
+    heads, h, w = weights.shape
+    assert (heads, h, w) == (4, 4, 6)  # 64 x 90 input, patch 16
+    assert (weights > 0).all() and (weights.sum((1, 2)) < 1).all()
+    x = captured['x'][:1]
+    qkv = attn.qkv(x).reshape(1, x.shape[1], 3, heads, attn.head_dims)
+    v = qkv.permute(2, 0, 3, 1, 4)[2][0]  # heads x tokens x dims
+    patches = torch.from_numpy(weights.reshape(heads, -1))
+    self_weight = 1 - patches.sum(-1, keepdim=True)
+    rows = torch.cat([self_weight, patches], dim=1)  # heads x tokens
+    head_out = torch.einsum('ht,htd->hd', rows, v.detach())
+    rebuilt = attn.proj(head_out.reshape(1, -1))
+    torch.testing.assert_close(rebuilt[0], captured['out'][0, 0],
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_cls_attention_block_range(model, image):
+    assert cls_token_attention(model, image, block=1).shape[0] == 4
+    with pytest.raises(ValueError, match='block must be in 1..6'):
+        cls_token_attention(model, image, block=7)
+
+
+def test_hit_uses_the_maximum_and_splits_ties():
+    mask = np.zeros((4, 4), bool)
+    mask[1:3, 1:3] = True
+    cam = np.zeros((4, 4))
+    cam[2, 2] = 1
+    assert hit(cam, mask)
+    cam[0, 0] = 1  # a tie, one of two on the mask: not more than half
+    assert not hit(cam, mask)
+    cam[1, 1] = 1  # two of three
+    assert hit(cam, mask)
+    with pytest.raises(ValueError, match='differ'):
+        hit(np.zeros((2, 2)), mask)
+
+
+def test_pointing_game_counts_and_chance(model, tmp_path):
+    rng = np.random.default_rng(1)
+    for name in ('a', 'b'):
+        (tmp_path / 'val' / name).mkdir(parents=True)
+        (tmp_path / 'masks' / 'val' / name).mkdir(parents=True)
+        Image.fromarray(rng.integers(0, 255, (32, 32, 3), np.uint8)).save(
+            tmp_path / 'val' / name / '0.png')
+        mask = np.zeros((32, 32), np.uint8)
+        mask[:, :8 if name == 'a' else 24] = 255
+        Image.fromarray(mask).save(tmp_path / 'masks' / 'val' / name /
+                                   '0.png')
+    pairs = find_image_mask_pairs(str(tmp_path))
+    result = pointing_game(model, pairs, ['eigencam'], input_size=64)
+    assert result['images'] == 2
+    assert result['chance'] == pytest.approx((8 + 24) / 64)
+    assert set(result['hit_rate']) == {'conv/eigencam', 'trans/eigencam',
+                                       'both/eigencam'}
+    assert all(r in (0, 0.5, 1) for r in result['hit_rate'].values())
+    (tmp_path / 'masks' / 'val' / 'b' / '0.png').unlink()
+    with pytest.raises(FileNotFoundError, match='--masks'):
+        find_image_mask_pairs(str(tmp_path))
