@@ -13,6 +13,7 @@ from PIL import Image
 
 __all__ = [
     'BRANCHES', 'METHODS', 'branch_cam', 'cls_token_attention',
+    'combine_branch_cams',
     'default_target_layer', 'load_rgb', 'prepare_input'
 ]
 
@@ -145,6 +146,12 @@ def _normalize(cam: np.ndarray) -> np.ndarray:
     return (cam - low) / (high - low) if high > low else np.zeros_like(cam)
 
 
+def combine_branch_cams(conv: np.ndarray, trans: np.ndarray) -> np.ndarray:
+    """The ``'both'`` map: the mean of the two branches' maps, rescaled to
+    [0, 1]."""
+    return _normalize((conv + trans) / 2).astype(np.float32)
+
+
 def _check_choice(name: str, value, choices) -> None:
     if value not in choices:
         raise ValueError(f'{name} must be one of {list(choices)}, got '
@@ -186,7 +193,7 @@ def branch_cam(model: nn.Module,
     if branch == 'both':
         maps = [branch_cam(model, image, b, method, target_category,
                            input_size) for b in ('conv', 'trans')]
-        return _normalize((maps[0] + maps[1]) / 2).astype(np.float32)
+        return combine_branch_cams(*maps)
     import pytorch_grad_cam
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 

@@ -8,7 +8,7 @@ import numpy as np
 import torch.nn as nn
 from PIL import Image
 
-from .cam import BRANCHES, METHODS, _normalize, branch_cam
+from .cam import BRANCHES, METHODS, branch_cam, combine_branch_cams
 
 __all__ = ['pointing_game', 'find_image_mask_pairs', 'hit']
 
@@ -72,7 +72,7 @@ def pointing_game(model: nn.Module,
                 b: branch_cam(model, image, b, method, input_size=input_size)
                 for b in ('conv', 'trans')
             }
-            maps['both'] = _normalize((maps['conv'] + maps['trans']) / 2)
+            maps['both'] = combine_branch_cams(maps['conv'], maps['trans'])
             for branch, cam in maps.items():
                 hits[f'{branch}/{method}'].append(hit(cam, mask))
         if progress is not None:

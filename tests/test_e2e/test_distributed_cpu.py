@@ -35,6 +35,7 @@ DEMO_CHECKPOINTS = ['best_accuracy_top1_epoch_1.pth', 'epoch_1.pth']
 
 
 def assert_two_gloo_processes(log):
+    # CPU path forced on any machine: run() hides CUDA (_training.CPU_ONLY)
     assert 'Distributed: world size 2, rank 0, backend gloo (no ' \
         'accelerator found' in log
 

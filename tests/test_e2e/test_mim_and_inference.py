@@ -39,6 +39,7 @@ def test_mim_train_runs_mmpretrains_train_py(trained):
 def test_mim_train_amp_runs_bf16_autocast_on_cpu(trained):
     """mmpretrain's --amp asks for AmpOptimWrapper, which mmengine refuses
     without a GPU; our configs' constructor trains in bf16 instead."""
+    # CPU path forced on any machine: run() hides CUDA (_training.CPU_ONLY)
     assert 'no accelerator found, so mixed precision runs as ' \
         'BF16AutocastOptimWrapper' in trained['log']
     assert 'Epoch(train) [1][2/2]' in trained['log']

@@ -38,6 +38,7 @@ def test_slurm_train_then_test_on_cpu(tmp_path):
                DEMO, str(work), '--cfg-options', *data_options(data),
                'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
                'default_hooks.checkpoint.interval=1'], env=env)
+    # CPU path forced on any machine: run() hides CUDA (_training.CPU_ONLY)
     assert 'Distributed: world size 1, rank 0, backend gloo' in log
     assert 'Epoch(train) [1]' in log and (work / 'epoch_1.pth').is_file()
     log = run(['bash', osp.join(TOOLS, 'slurm_test.sh'), 'cpu', 'conformer',

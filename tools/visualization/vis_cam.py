@@ -64,7 +64,8 @@ def main(argv=None) -> int:
     from mmpretrain import get_model
 
     from mmconformer.visualization import (branch_cam, cam_figure,
-                                           cls_token_attention, load_rgb)
+                                           cls_token_attention,
+                                           combine_branch_cams, load_rgb)
     import contextlib
     import io
     MMLogger.get_instance('vis_cam', log_level='WARNING')
@@ -72,15 +73,16 @@ def main(argv=None) -> int:
     with contextlib.redirect_stdout(io.StringIO()):
         model = get_model(args.config, pretrained=args.checkpoint,
                           device=args.device)
-    branches = ['conv', 'trans', 'both'] if args.branch == 'both' else \
-        [args.branch]
+    branches = ['conv', 'trans'] if args.branch == 'both' else [args.branch]
     try:
         cams = {
-            f'{branch} {args.method}':
-            branch_cam(model, args.img, branch, args.method,
-                       args.target_category, args.input_size)
+            branch: branch_cam(model, args.img, branch, args.method,
+                               args.target_category, args.input_size)
             for branch in branches
         }
+        if args.branch == 'both':  # from the two maps, not computed again
+            cams['both'] = combine_branch_cams(cams['conv'], cams['trans'])
+        cams = {f'{branch} {args.method}': cam for branch, cam in cams.items()}
         attention = cls_token_attention(model, args.img, args.attention_block,
                                         args.input_size) \
             if model.backbone.with_cls_token else None
