@@ -84,6 +84,7 @@ if __name__ == '__main__':
             'tests': parse_requirements('tests.txt'),
             'mim': parse_requirements('mminstall.txt'),
             'vis': parse_requirements('vis.txt'),
+            'deploy': parse_requirements('deploy.txt'),
         },
         classifiers=[
             'Programming Language :: Python :: 3',

@@ -1,4 +1,11 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
+from .classifier_loading import load_classifier
 from .model_index import model_index_path, register_model_index
+from .onnx_export import (OnnxExportWrapper, default_verify_shapes,
+                          export_onnx, verify_onnx)
 
-__all__ = ['model_index_path', 'register_model_index']
+__all__ = [
+    'OnnxExportWrapper', 'default_verify_shapes', 'export_onnx',
+    'load_classifier', 'model_index_path', 'register_model_index',
+    'verify_onnx'
+]

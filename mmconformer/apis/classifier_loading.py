@@ -1,0 +1,61 @@
+# Copyright (c) mmconformer contributors. All rights reserved.
+"""Build a classifier from a config file and load a checkpoint into it,
+strictly: the deployment tools must not ship a model whose weights did not
+load."""
+from typing import Optional, Union
+
+import torch.nn as nn
+from mmengine.config import Config
+
+from ..models import ConformerBackbone  # noqa: F401  (registers our models)
+from ..checkpoint.pretrained import load_pretrained
+
+__all__ = ['load_classifier']
+
+
+def load_classifier(config: Union[str, Config],
+                    checkpoint: Optional[str] = None,
+                    cfg_options: Optional[dict] = None,
+                    device: str = 'cpu') -> nn.Module:
+    """Build ``config``'s model in eval mode and load ``checkpoint``.
+
+    Unlike ``mmpretrain.apis.init_model`` (``strict=False``), every weight
+    the model has must be in the checkpoint with the same shape; keys the
+    model does not build (e.g. the blocks a dense backbone drops) are
+    ignored. Official-layout checkpoints are converted on the fly, and local
+    files are read weights-only.
+
+    Args:
+        config (str | Config): A config file or a loaded config.
+        checkpoint (str, optional): A checkpoint path or URL. Defaults to
+            None: keep the initial weights.
+        cfg_options (dict, optional): Overrides merged into the config, as
+            ``--cfg-options`` gives them. Defaults to None.
+        device (str): Where to put the model. Defaults to ``'cpu'``.
+
+    Raises:
+        CheckpointError: an unreadable checkpoint, or one that does not fit
+            the config (naming the first missing key or wrong shape).
+    """
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+
+    cfg = config if isinstance(config, Config) else Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    model_cfg = cfg.model.copy()
+    # As mmengine's Runner and mmpretrain's init_model do: a top-level
+    # data_preprocessor (mean, std, to_rgb) belongs to the model.
+    if cfg.get('data_preprocessor') is not None:
+        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
+    # The checkpoint below replaces any pretrained init of the backbone.
+    if checkpoint is not None and 'init_cfg' in model_cfg.get('backbone', {}):
+        model_cfg.backbone = dict(model_cfg.backbone, init_cfg=None)
+    model = MODELS.build(model_cfg)
+    if checkpoint is not None:
+        load_pretrained(model, checkpoint)
+    else:
+        model.init_weights()
+    return model.to(device).eval()
+
