@@ -25,14 +25,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..models import ConformerBackbone
+from ..utils.cpu_features import cpu_features
 from ..utils.quiet import current_logger_level
 from .complexity import get_complexity
 
 __all__ = [
-    'BenchmarkSpec', 'Variant', 'build_pair', 'classifier_cfg_from_arch',
-    'reference_cfg', 'gemm_peak', 'make_step', 'time_interleaved',
-    'run_benchmark', 'speed_ratios', 'format_table', 'plot_results',
-    'machine_description', 'cpu_features'
+    'RUNTIMES', 'BenchmarkSpec', 'Variant', 'build_pair',
+    'classifier_cfg_from_arch', 'reference_cfg', 'gemm_peak', 'make_step',
+    'time_interleaved', 'run_benchmark', 'speed_ratios', 'format_table',
+    'plot_results', 'machine_description', 'cpu_features'
 ]
 
 #: Backbone arguments that mmpretrain's ``Conformer`` shares with ours.
@@ -40,17 +41,35 @@ SHARED_BACKBONE_ARGS = ('arch', 'patch_size', 'base_channels', 'mlp_ratio',
                         'qkv_bias', 'with_cls_token', 'drop_path_rate')
 
 
+#: How a variant runs. ``'eager'``: the module as built. ``'compiled'``:
+#: ``torch.compile`` with Inductor freezing (the best a user gets from
+#: mmpretrain's model by switches). ``'fast'``: our
+#: :func:`~mmconformer.apis.optimize_for_inference`. ``'onnxruntime'``: our
+#: ONNX export in onnxruntime (fp32). Only eager variants train.
+RUNTIMES = ('eager', 'compiled', 'fast', 'onnxruntime')
+
+
 class Variant(NamedTuple):
     """One implementation in one setting."""
     impl: str  # 'mmconformer' or 'mmpretrain'
     dtype: str  # 'fp32' or 'bf16' (autocast)
     channels_last: bool
+    runtime: str = 'eager'  # one of RUNTIMES
 
     @property
     def setting(self) -> str:
+        if self.runtime == 'fast':
+            return f'fast-{self.dtype}'
+        if self.runtime == 'onnxruntime':
+            return 'onnxrt'
         parts = (['cl'] if self.channels_last else []) + \
-            (['bf16'] if self.dtype == 'bf16' else [])
+            (['bf16'] if self.dtype == 'bf16' else []) + \
+            (['compile'] if self.runtime == 'compiled' else [])
         return '+'.join(parts) or 'fp32'
+
+    @property
+    def trains(self) -> bool:
+        return self.runtime == 'eager'
 
 
 @dataclass
@@ -303,10 +322,37 @@ def gemm_peak(model: nn.Module, inputs: torch.Tensor, dtype: str,
 # ---------------------------------------------------------------------- #
 # Steps, memory, the whole run
 # ---------------------------------------------------------------------- #
+def _onnxruntime_step(model: nn.Module, inputs: torch.Tensor) -> Callable:
+    """Export ``model`` at the input's shape and return a step that runs it
+    in onnxruntime (the graph normalises pixels itself; the timing does not
+    depend on their values)."""
+    import tempfile
+
+    import onnxruntime
+
+    from ..apis import export_onnx
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f'{tmp}/model.onnx'
+        export_onnx(model.cpu(), path, tuple(inputs.shape[-2:]),
+                    inputs.shape[0])
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        options.intra_op_num_threads = torch.get_num_threads()
+        session = onnxruntime.InferenceSession(
+            path, options, providers=['CPUExecutionProvider'])
+    pixels = inputs.cpu().contiguous().numpy()
+
+    def step():
+        session.run(None, {'input': pixels})
+
+    return step
+
+
 def _prepare_steps(spec: BenchmarkSpec, models: Dict[str, nn.Module],
                    variants: List[Variant], modes) -> Dict:
     """One model copy per (mode, variant), same weights; the steps to time,
-    keyed by ``(mode, variant)``."""
+    keyed by ``(mode, variant)``. Variants that only infer are left out of
+    the training mode."""
     num_classes = models['mmconformer'].head.num_classes
     gen = torch.Generator().manual_seed(0)
     inputs = torch.randn(spec.batch_size, 3, *spec.input_size,
@@ -316,17 +362,31 @@ def _prepare_steps(spec: BenchmarkSpec, models: Dict[str, nn.Module],
     steps = {}
     for mode in modes:
         for variant in variants:
+            if mode == 'train' and not variant.trains:
+                continue
+            if variant.runtime == 'onnxruntime':
+                steps[(mode, variant)] = _onnxruntime_step(
+                    copy.deepcopy(models[variant.impl]), inputs)
+                continue
             model = copy.deepcopy(models[variant.impl]).to(spec.device)
             x = inputs
             if variant.impl == 'mmpretrain' and variant.channels_last:
                 model = model.to(memory_format=torch.channels_last)
                 x = inputs.contiguous(memory_format=torch.channels_last)
             model.train(mode == 'train')
-            runner = torch.compile(model) if spec.compile else model
+            dtype = variant.dtype
+            if variant.runtime == 'fast':
+                from ..apis import optimize_for_inference
+                runner = optimize_for_inference(model, variant.dtype)
+                dtype = 'fp32'  # the autocast is inside
+            elif variant.runtime == 'compiled':
+                runner = torch.compile(model, options={'freezing': True})
+            else:
+                runner = torch.compile(model) if spec.compile else model
             optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4) \
                 if mode == 'train' else None
             steps[(mode, variant)] = make_step(runner, mode, x, labels,
-                                               spec.device, variant.dtype,
+                                               spec.device, dtype,
                                                optimizer)
     return steps
 
@@ -434,6 +494,8 @@ def run_benchmark(spec: BenchmarkSpec,
         times = time_interleaved(subset, spec.device, spec.warmup,
                                  spec.repeats)
         for variant in spec.variants:
+            if variant not in subset:
+                continue
             seconds = statistics.median(times[variant])
             work = flops[variant.impl] * (1 if mode == 'infer' else 3)
             rate = 2 * work * spec.batch_size / seconds / 1e9
@@ -442,11 +504,16 @@ def run_benchmark(spec: BenchmarkSpec,
                 impl=variant.impl, setting=variant.setting, mode=mode,
                 batch_size=spec.batch_size, input_size=[h, w],
                 dtype=variant.dtype, channels_last=variant.channels_last,
-                compile=spec.compile, device=spec.device,
+                runtime=variant.runtime,
+                compile=spec.compile or variant.runtime in ('compiled',
+                                                            'fast'),
+                device=spec.device,
                 img_per_s=spec.batch_size / seconds, median_s=seconds,
                 first_step_s=first[variant][0], gflops_per_s=rate,
                 peak_gflops_per_s=peak, fraction_of_peak=rate / peak)
-            if measure_memory:
+            # Compiling or exporting again in the probe's process would
+            # cost minutes per row: peak memory is for eager rows.
+            if measure_memory and variant.runtime == 'eager':
                 log(f'peak memory: {mode} {variant.impl} {variant.setting}')
                 row['peak_memory_mib'] = measure_peak_memory(
                     spec, mode, variant) / 2**20
@@ -454,51 +521,96 @@ def run_benchmark(spec: BenchmarkSpec,
     return dict(results=results, ratios=speed_ratios(results), peaks=peaks)
 
 
+def _label(row: dict) -> str:
+    return f'{row["impl"]} {row["setting"]}'
+
+
 def speed_ratios(results: List[dict]) -> List[dict]:
-    """img/s of ours over mmpretrain's: the same setting when there is one
-    mmpretrain row per mode, or for a sweep: ours fp32 over mmpretrain's
-    default (fp32, NCHW), ours bf16 over it, and ours bf16 over mmpretrain's
-    fastest setting."""
+    """The ratios of img/s that the settings are judged by, per mode.
+
+    - One mmpretrain row (a plain comparison): ours over it, same settings.
+    - A sweep (several mmpretrain eager rows): ours fp32 over mmpretrain's
+      default (fp32, NCHW), ours bf16 over it, and ours bf16 over
+      mmpretrain's fastest eager setting.
+    - Our fast path: bf16 over mmpretrain's default (issue target 5x) and
+      over mmpretrain compiled with freezing (1.10x); fp32 over our own fp32
+      eager (1.20x). onnxruntime over our fp32 eager.
+
+    Each entry: ``mode``, ``numerator``, ``denominator`` (``'impl
+    setting'``), ``note`` and ``ratio``.
+    """
     ratios = []
     for mode in ('infer', 'train'):
         rows = [r for r in results if r['mode'] == mode]
-        ours = {r['dtype']: r for r in rows if r['impl'] == 'mmconformer'}
-        refs = {r['setting']: r for r in rows if r['impl'] == 'mmpretrain'}
-        if not ours or not refs:
-            continue
+
+        def pick(impl, runtime, dtype=None, setting=None):
+            for r in rows:
+                if r['impl'] == impl and \
+                        r.get('runtime', 'eager') == runtime and \
+                        dtype in (None, r['dtype']) and \
+                        setting in (None, r['setting']):
+                    return r
+            return None
+
+        refs = [r for r in rows if r['impl'] == 'mmpretrain'
+                and r.get('runtime', 'eager') == 'eager']
+        compiled = [r for r in rows if r['impl'] == 'mmpretrain'
+                    and r.get('runtime', 'eager') == 'compiled']
+        ours_fp32 = pick('mmconformer', 'eager', 'fp32')
+        default = pick('mmpretrain', 'eager', setting='fp32')
         pairs = []
-        if len(refs) == 1:
-            (ref, ) = refs.values()
-            pairs.append((ours[ref['dtype']], ref, 'same dtype'))
-        else:
-            best = max(refs.values(), key=lambda r: r['img_per_s'])
-            pairs += [(ours['fp32'], refs['fp32'], 'both defaults'),
-                      (ours['bf16'], refs['fp32'], 'mmpretrain default'),
-                      (ours['bf16'], best, 'mmpretrain fastest')]
-        for our, ref, note in pairs:
-            ratios.append(dict(mode=mode, ours=our['setting'],
-                               mmpretrain=ref['setting'], note=note,
-                               ratio=our['img_per_s'] / ref['img_per_s']))
+        if len(refs) == 1 and not compiled:
+            (ref, ) = refs
+            pairs.append((pick('mmconformer', 'eager', ref['dtype']), ref,
+                          'same dtype'))
+        elif len(refs) > 1:
+            best = max(refs, key=lambda r: r['img_per_s'])
+            ours_bf16 = pick('mmconformer', 'eager', 'bf16')
+            pairs += [(ours_fp32, default, 'both defaults'),
+                      (ours_bf16, default, 'mmpretrain default'),
+                      (ours_bf16, best, 'mmpretrain fastest')]
+        fast_bf16 = pick('mmconformer', 'fast', 'bf16')
+        fast_fp32 = pick('mmconformer', 'fast', 'fp32')
+        if compiled:
+            best_compiled = max(compiled, key=lambda r: r['img_per_s'])
+            for fast in (fast_bf16, fast_fp32):
+                if fast is not None and \
+                        fast['dtype'] == best_compiled['dtype']:
+                    pairs.append((fast, best_compiled,
+                                  'both compiled with freezing (target '
+                                  '>= 1.10x)'))
+        pairs += [(fast_bf16, default,
+                   "mmpretrain's fp32 eager default (target >= 5x)"),
+                  (fast_fp32, ours_fp32, 'our own fp32 eager (target >= '
+                   '1.20x)'),
+                  (pick('mmconformer', 'onnxruntime'), ours_fp32,
+                   'our own fp32 eager')]
+        for num, den, note in pairs:
+            if num is None or den is None:
+                continue
+            ratios.append(dict(mode=mode, numerator=_label(num),
+                               denominator=_label(den), note=note,
+                               ratio=num['img_per_s'] / den['img_per_s']))
     return ratios
 
 
 def format_table(results: List[dict], ratios: List[dict]) -> str:
     compiled = any(r['compile'] for r in results)
-    lines = [f'{"impl":<12} {"setting":<8} {"mode":<6} {"img/s":>8} '
+    lines = [f'{"impl":<12} {"setting":<15} {"mode":<6} {"img/s":>8} '
              f'{"GFLOP/s":>8} {"of peak":>8} {"peak MiB":>9}' +
-             (f' {"1st step s":>10}' if compiled else '')]
+             (f' {"1st call s":>10}' if compiled else '')]
     for r in results:
         mem = r.get('peak_memory_mib')
         lines.append(
-            f'{r["impl"]:<12} {r["setting"]:<8} {r["mode"]:<6} '
+            f'{r["impl"]:<12} {r["setting"]:<15} {r["mode"]:<6} '
             f'{r["img_per_s"]:>8.2f} {r["gflops_per_s"]:>8.1f} '
             f'{100 * r["fraction_of_peak"]:>7.1f}% '
             f'{"" if mem is None else f"{mem:9.0f}":>9}' +
             (f' {r["first_step_s"]:>10.1f}' if compiled else ''))
     for r in ratios:
-        lines.append(f'speed ratio mmconformer / mmpretrain ({r["mode"]}): '
-                     f'{r["ratio"]:.2f}x  [ours {r["ours"]} vs mmpretrain '
-                     f'{r["mmpretrain"]}: {r["note"]}]')
+        lines.append(f'speed ratio ({r["mode"]}): {r["ratio"]:.2f}x  '
+                     f'[{r["numerator"]} / {r["denominator"]}: '
+                     f'{r["note"]}]')
     return '\n'.join(lines)
 
 
@@ -528,21 +640,6 @@ def plot_results(results: List[dict], path: str, title: str) -> None:
     with atomic_write(path, 'wb') as f:
         fig.savefig(f, format='png', dpi=110)
     plt.close(fig)
-
-
-def cpu_features() -> List[str]:
-    """The CPU flags that decide bf16 speed: AMX and AVX512-BF16 (and
-    AVX-512 / AVX2), read from /proc/cpuinfo (empty where it is absent)."""
-    wanted = ('amx_bf16', 'amx_tile', 'avx512_bf16', 'avx512f', 'avx2')
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('flags'):
-                    flags = set(line.split(':', 1)[1].split())
-                    return [name for name in wanted if name in flags]
-    except OSError:
-        pass
-    return []
 
 
 def machine_description(device: str) -> str:

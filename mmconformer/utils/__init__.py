@@ -3,9 +3,10 @@
 from . import accelerator
 from .accelerator import accelerator_available
 from .atomic import atomic_write
+from .cpu_features import cpu_features, has_native_bf16
 from .quiet import silence_known_warnings
 
 __all__ = [
-    'accelerator', 'accelerator_available', 'atomic_write',
-    'silence_known_warnings'
+    'accelerator', 'accelerator_available', 'atomic_write', 'cpu_features',
+    'has_native_bf16', 'silence_known_warnings'
 ]

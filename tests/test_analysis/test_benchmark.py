@@ -111,11 +111,40 @@ def test_sweep_ratios_pick_mmpretrain_default_and_fastest():
             row('mmpretrain', 'fp32', True, 12.0),
             row('mmpretrain', 'bf16', False, 15.0),
             row('mmpretrain', 'bf16', True, 20.0)]
-    ratios = {r['note']: (r['ours'], r['mmpretrain'], r['ratio'])
+    ratios = {r['note']: (r['numerator'], r['denominator'], r['ratio'])
               for r in speed_ratios(rows)}
-    assert ratios == {'both defaults': ('cl', 'fp32', 1.3),
-                      'mmpretrain default': ('cl+bf16', 'fp32', 2.5),
-                      'mmpretrain fastest': ('cl+bf16', 'cl+bf16', 1.25)}
+    assert ratios == {
+        'both defaults': ('mmconformer cl', 'mmpretrain fp32', 1.3),
+        'mmpretrain default': ('mmconformer cl+bf16', 'mmpretrain fp32',
+                               2.5),
+        'mmpretrain fastest': ('mmconformer cl+bf16', 'mmpretrain cl+bf16',
+                               1.25)}
+
+
+def test_fast_path_ratios_follow_the_issue_targets():
+
+    def row(impl, dtype, runtime, img_per_s, cl=True):
+        return dict(impl=impl, dtype=dtype, mode='infer', runtime=runtime,
+                    setting=Variant(impl, dtype, cl, runtime).setting,
+                    img_per_s=img_per_s)
+
+    rows = [row('mmconformer', 'fp32', 'eager', 13.0),
+            row('mmpretrain', 'fp32', 'eager', 10.0, cl=False),
+            row('mmpretrain', 'bf16', 'eager', 20.0),
+            row('mmpretrain', 'bf16', 'compiled', 25.0),
+            row('mmconformer', 'fp32', 'fast', 15.6),
+            row('mmconformer', 'bf16', 'fast', 30.0),
+            row('mmconformer', 'fp32', 'onnxruntime', 6.5)]
+    ratios = {(r['numerator'], r['denominator']): r['ratio']
+              for r in speed_ratios(rows)}
+    assert ratios[('mmconformer fast-bf16',
+                   'mmpretrain cl+bf16+compile')] == pytest.approx(1.2)
+    assert ratios[('mmconformer fast-bf16',
+                   'mmpretrain fp32')] == pytest.approx(3.0)
+    assert ratios[('mmconformer fast-fp32',
+                   'mmconformer cl')] == pytest.approx(1.2)
+    assert ratios[('mmconformer onnxrt',
+                   'mmconformer cl')] == pytest.approx(0.5)
 
 
 def test_machine_description_names_the_bf16_flags(monkeypatch, tmp_path):

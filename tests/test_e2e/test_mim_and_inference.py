@@ -87,3 +87,27 @@ def test_infer_tool_reports_missing_files(tmp_path):
         capture_output=True, text=True, cwd=REPO_ROOT)
     assert result.returncode == 1
     assert 'file not found' in result.stderr
+
+
+@pytest.mark.slow
+def test_infer_tool_fast_path_gives_the_same_answers(trained):
+    """--fast fp32 (folded, channels_last, compiled with freezing) ranks the
+    val images as the eager model does, through the same Inferencer."""
+    ckpt = str(trained['work'] / 'epoch_1.pth')
+    images = sorted(str(p) for p in (trained['data'] / 'val').rglob('*.png'))
+
+    def classify(*extra):
+        out = run([sys.executable, osp.join(TOOLS, 'infer.py'), DEMO, ckpt,
+                   *images, '--batch-size', '4', *extra])
+        rows = [line.split('\t') for line in out.splitlines()
+                if line.split('\t')[0] in images]
+        return {row[0]: (row[1], float(row[2])) for row in rows}, out
+
+    eager, _ = classify()
+    fast, log = classify('--fast', 'fp32')
+    assert 'optimize_for_inference: fp32, as asked' in log
+    assert 'compiled with freezing' in log
+    assert len(eager) == len(images) == len(fast)
+    for image in images:
+        assert fast[image][0] == eager[image][0]
+        assert abs(fast[image][1] - eager[image][1]) < 1e-3

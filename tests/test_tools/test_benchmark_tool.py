@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from _helpers import CONFIG_DIR, REPO_ROOT, load_tool
+from _helpers import CONFIG_DIR, REPO_ROOT, TINY_ARCH, load_tool
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'benchmark.py')
 DEMO = osp.join(CONFIG_DIR, 'demo', 'conformer-tiny-p16_1xb32_shapes.py')
@@ -27,12 +27,30 @@ def run(*args):
     (['missing.py'], 'config not found'),
     (['--arch', 'tiny', '--sweep', '--dtype', 'bf16'], 'drop --dtype'),
     (['--arch', 'tiny', '--warmup', '-1'], '--warmup must be >= 0'),
+    (['--arch', 'tiny', '--sweep', '--fast'], 'drop --fast'),
+    (['--arch', 'tiny', '--fast', '--mode', 'train'], 'inference only'),
+    (['--arch', 'tiny', '--fast', '--compile'], 'compiles and uses'),
 ])
-def test_refuses_bad_options(args, match):
+def test_refuses_bad_options(args, match, capsys):
     tool = load_tool('analysis_tools/benchmark.py')
     with pytest.raises(SystemExit) as exit_info:
         tool.parse_args(args)
     assert exit_info.value.code == 2
+    assert match in capsys.readouterr().err
+
+
+def test_fast_times_our_fast_path_against_mmpretrain_compiled_alike():
+    from mmconformer.analysis.benchmark import Variant
+    tool = load_tool('analysis_tools/benchmark.py')
+    spec = tool.build_spec(tool.parse_args(
+        ['--arch', 'tiny', '--fast', '--dtype', 'bf16', '--compare',
+         'mmpretrain']))
+    assert spec.variants == [
+        Variant('mmconformer', 'bf16', True, 'fast'),
+        Variant('mmpretrain', 'bf16', True, 'compiled')]
+    assert spec.modes == ('infer', )
+    spec = tool.build_spec(tool.parse_args(['--arch', 'tiny', '--fast']))
+    assert spec.variants == [Variant('mmconformer', 'fp32', True, 'fast')]
 
 
 def test_refusal_messages(capsys):
@@ -74,8 +92,9 @@ def test_any_classifier_config_json_plot_and_ratios(tmp_path):
                  '--input-size', '64', '--warmup', '0', '--repeats', '1',
                  '--json', str(out), '--plot', str(plot))
     assert result.returncode == 0, result.stderr[-3000:]
-    assert 'speed ratio mmconformer / mmpretrain (infer)' in result.stdout
-    assert 'speed ratio mmconformer / mmpretrain (train)' in result.stdout
+    for mode in ('infer', 'train'):
+        assert re.search(rf'speed ratio \({mode}\): [0-9.]+x  \[mmconformer '
+                         rf'cl / mmpretrain fp32: same dtype\]', result.stdout)
     # our output only: no third-party warnings, no init reports
     assert 'Warning' not in result.stderr
     assert 'init_weights' not in result.stdout + result.stderr
@@ -99,19 +118,39 @@ def test_any_classifier_config_json_plot_and_ratios(tmp_path):
 
 
 @pytest.mark.slow
-def test_sweep_times_six_variants_in_one_run(tmp_path):
+def test_sweep_ranks_every_peer_in_one_run(tmp_path):
+    """Eager settings of both, mmpretrain compiled with freezing, our fast
+    path and onnxruntime on our export: one interleaved run (a 3-block
+    model, so that compiling and exporting take seconds)."""
+    config = tmp_path / 'tiny.py'
+    config.write_text(
+        f'_base_ = [{DEMO!r}]\n'
+        f'arch = dict(_delete_=True, **{TINY_ARCH!r})\n'
+        f'model = dict(backbone=dict(arch=arch), head=dict(\n'
+        f'    in_channels=[256, {TINY_ARCH["embed_dims"]}]))\n')
     out = tmp_path / 'sweep.json'
-    result = run('--arch', 'tiny', '--patch-size', '32', '--sweep',
-                 '--mode', 'infer', '--batch-size', '1', '--input-size',
-                 '64', '--warmup', '0', '--repeats', '1', '--no-memory',
-                 '--json', str(out))
+    result = run(str(config), '--sweep', '--mode', 'infer', '--batch-size',
+                 '1', '--input-size', '64', '--warmup', '0', '--repeats',
+                 '1', '--no-memory', '--json', str(out))
     assert result.returncode == 0, result.stderr[-3000:]
     data = json.loads(out.read_text())
     assert [(r['impl'], r['setting']) for r in data['results']] == [
         ('mmconformer', 'cl'), ('mmconformer', 'cl+bf16'),
         ('mmpretrain', 'fp32'), ('mmpretrain', 'cl'),
-        ('mmpretrain', 'bf16'), ('mmpretrain', 'cl+bf16')]
-    assert [r['note'] for r in data['ratios']] == [
-        'both defaults', 'mmpretrain default', 'mmpretrain fastest']
-    assert result.stdout.count('speed ratio') == 3
+        ('mmpretrain', 'bf16'), ('mmpretrain', 'cl+bf16'),
+        ('mmpretrain', 'cl+bf16+compile'), ('mmconformer', 'fast-fp32'),
+        ('mmconformer', 'fast-bf16'), ('mmconformer', 'onnxrt')]
+    assert [(r['numerator'], r['denominator']) for r in data['ratios']] == [
+        ('mmconformer cl', 'mmpretrain fp32'),
+        ('mmconformer cl+bf16', 'mmpretrain fp32'),
+        ('mmconformer cl+bf16', data['ratios'][2]['denominator']),
+        ('mmconformer fast-bf16', 'mmpretrain cl+bf16+compile'),
+        ('mmconformer fast-bf16', 'mmpretrain fp32'),
+        ('mmconformer fast-fp32', 'mmconformer cl'),
+        ('mmconformer onnxrt', 'mmconformer cl')]
+    assert result.stdout.count('speed ratio') == 7
     assert set(data['peaks']) == {'fp32', 'bf16'}
+    # the compiled rows' first call includes compiling; ORT's does not
+    first = {r['setting']: r['first_step_s'] for r in data['results']}
+    assert first['fast-fp32'] > 10 * first['cl']
+    assert all(0 < r['fraction_of_peak'] for r in data['results'])

@@ -12,6 +12,10 @@ Examples::
     # every setting the README reports, in one interleaved run
     python tools/analysis_tools/benchmark.py \\
         configs/conformer-tiny-p16_8xb128_in1k.py --sweep --plot out.png
+    # our fast inference path vs mmpretrain's model compiled alike
+    python tools/analysis_tools/benchmark.py \\
+        configs/conformer-tiny-p16_8xb128_in1k.py --fast --dtype bf16 \\
+        --compare mmpretrain
 
 A thin command line over :func:`mmconformer.analysis.benchmark.run_benchmark`
 (see there for what is measured and how).
@@ -66,9 +70,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--compare', choices=['mmpretrain'], default=None,
                         help="also time mmpretrain's Conformer with the "
                         'same weights')
+    parser.add_argument('--fast', action='store_true',
+                        help='time our optimize_for_inference path (in '
+                        '--dtype; inference only); with --compare, '
+                        "mmpretrain's model compiled with the same "
+                        'settings (channels_last, --dtype autocast, '
+                        'torch.compile with freezing)')
     parser.add_argument('--sweep', action='store_true',
                         help='ours in fp32 and bf16 vs mmpretrain in fp32, '
-                        'channels_last, bf16 and channels_last + bf16')
+                        'channels_last, bf16 and channels_last + bf16; for '
+                        "inference also mmpretrain's cl + bf16 compiled "
+                        'with freezing, our fast path in fp32 and bf16, '
+                        'and onnxruntime on our export (if installed)')
     parser.add_argument('--mode', choices=['infer', 'train', 'both'],
                         default='both', help='what to time')
     parser.add_argument('--warmup', type=int, default=2,
@@ -99,16 +112,28 @@ def parse_args(argv=None):
             parser.error(f'--{name.replace("_", "-")} must be positive')
     if args.warmup < 0:
         parser.error(f'--warmup must be >= 0, got {args.warmup}')
-    explicit = [a for a in ('--dtype', '--channels-last', '--compare')
+    explicit = [a for a in ('--dtype', '--channels-last', '--compare',
+                            '--fast', '--compile')
                 if a in (argv if argv is not None else sys.argv[1:])]
     if args.sweep and explicit:
         parser.error(f'--sweep sets the dtypes, the layouts and the '
                      f'comparison itself; drop {", ".join(explicit)}')
+    if args.fast and args.mode == 'train':
+        parser.error('--fast times inference only; drop --mode train')
+    if args.fast and (args.compile or args.channels_last):
+        parser.error('--fast compiles and uses channels_last itself; drop '
+                     '--compile / --channels-last')
     if not (args.device == 'cpu' or args.device.startswith('cuda')):
         parser.error(f'--device must be cpu or cuda[:N], got {args.device}')
     if args.device.startswith('cuda') and not torch.cuda.is_available():
         parser.error(f'--device {args.device}: CUDA is not available')
     return args
+
+
+def _onnxruntime_installed() -> bool:
+    import importlib.util
+    return all(importlib.util.find_spec(name) is not None
+               for name in ('onnxruntime', 'onnxscript'))
 
 
 def build_spec(args):
@@ -128,6 +153,17 @@ def build_spec(args):
                     for d in ('fp32', 'bf16')]
         variants += [Variant('mmpretrain', d, cl) for d in ('fp32', 'bf16')
                      for cl in (False, True)]
+        variants += [Variant('mmpretrain', 'bf16', True, 'compiled')]
+        variants += [Variant('mmconformer', d, True, 'fast')
+                     for d in ('fp32', 'bf16')]
+        if _onnxruntime_installed() and args.device == 'cpu':
+            variants.append(
+                Variant('mmconformer', 'fp32', True, 'onnxruntime'))
+    elif args.fast:
+        variants = [Variant('mmconformer', args.dtype, True, 'fast')]
+        if args.compare:
+            variants.append(
+                Variant('mmpretrain', args.dtype, True, 'compiled'))
     else:
         variants = [Variant('mmconformer', args.dtype, ours_cl)]
         if args.compare:
@@ -138,7 +174,8 @@ def build_spec(args):
     return BenchmarkSpec(
         model_cfg=model_cfg, variants=variants, batch_size=args.batch_size,
         input_size=tuple(size), device=args.device,
-        modes=('infer', 'train') if args.mode == 'both' else (args.mode, ),
+        modes=('infer', ) if args.fast else
+        ('infer', 'train') if args.mode == 'both' else (args.mode, ),
         compile=args.compile, warmup=args.warmup, repeats=args.repeats)
 
 
