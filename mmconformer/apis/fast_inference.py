@@ -105,7 +105,12 @@ def optimize_for_inference(model: nn.Module,
 
     Steps, on a deep copy (``model`` is left as it is):
 
-    1. eval mode, and conv + BN folded (:func:`fuse_conv_bn`);
+    1. eval mode; conv + BN folded, by :func:`fuse_conv_bn` in fp32, and in
+       reduced precision by Inductor's freezing, which folds them in fp32
+       before the casts (folding first, then casting the folded weights,
+       gave 2.6e-2 instead of 1.5e-2 largest relative logit difference on
+       the demo's val set in bf16, at the same speed); uncompiled reduced
+       precision keeps the BatchNorms;
     2. the backbone's weights and maps in channels_last;
     3. the backbone under autocast, in the dtype :func:`resolve_dtype`
        picks (logged, with the reason); the heads stay float32;
@@ -136,7 +141,9 @@ def optimize_for_inference(model: nn.Module,
                         f'{type(getattr(model, "backbone", model)).__name__}')
     device = _model_device(model)
     autocast_dtype, reason = resolve_dtype(dtype, device)
-    fast = fuse_conv_bn(copy.deepcopy(model).eval(), inplace=True)
+    fast = copy.deepcopy(model).eval()
+    if autocast_dtype is None:
+        fuse_conv_bn(fast, inplace=True)
     backbone = fast.backbone
     backbone.channels_last = True
     backbone.to(memory_format=torch.channels_last)
@@ -147,8 +154,9 @@ def optimize_for_inference(model: nn.Module,
         core = torch.compile(core, dynamic=dynamic,
                              options={'freezing': True})
     fast.backbone = core
-    print_log(f'optimize_for_inference: {reason}; conv+BN folded, '
-              f'channels_last, '
+    folded = 'conv+BN folded' if autocast_dtype is None else \
+        'conv+BN folded by Inductor' if compile else 'BatchNorm kept'
+    print_log(f'optimize_for_inference: {reason}; {folded}, channels_last, '
               f'{"compiled with freezing" if compile else "not compiled"}',
               logger='current')
     return fast.eval()

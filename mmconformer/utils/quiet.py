@@ -11,8 +11,8 @@ import warnings
 from typing import Iterator, Tuple, Type
 
 __all__ = [
-    'KNOWN_THIRD_PARTY_WARNINGS', 'silence_known_warnings',
-    'current_logger_level'
+    'KNOWN_THIRD_PARTY_WARNINGS', 'KNOWN_THIRD_PARTY_LOG_LINES',
+    'silence_known_warnings', 'current_logger_level'
 ]
 
 #: (message regex, category) pairs.
@@ -27,11 +27,35 @@ KNOWN_THIRD_PARTY_WARNINGS: Tuple[Tuple[str, Type[Warning]], ...] = (
 )
 
 
+#: (logger name, message prefix) pairs of log records, not warnings.
+KNOWN_THIRD_PARTY_LOG_LINES: Tuple[Tuple[str, str], ...] = (
+    # torch's C++ extension helper, when Inductor compiles on a machine with
+    # the CUDA build of torch and no CUDA runtime (any CPU-only machine).
+    ('torch.utils.cpp_extension', 'No CUDA runtime is found'),
+)
+
+
+class _DropMessages(logging.Filter):
+
+    def __init__(self, prefixes: Tuple[str, ...]) -> None:
+        super().__init__()
+        self.prefixes = prefixes
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.prefixes)
+
+
 def silence_known_warnings() -> None:
-    """Ignore exactly :data:`KNOWN_THIRD_PARTY_WARNINGS` in this process
-    (for a tool's ``main``; the filters stay until the process ends)."""
+    """Ignore exactly :data:`KNOWN_THIRD_PARTY_WARNINGS` and
+    :data:`KNOWN_THIRD_PARTY_LOG_LINES` in this process (for a tool's
+    ``main``; the filters stay until the process ends)."""
     for message, category in KNOWN_THIRD_PARTY_WARNINGS:
         warnings.filterwarnings('ignore', message=message, category=category)
+    for name, prefix in KNOWN_THIRD_PARTY_LOG_LINES:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DropMessages) and prefix in f.prefixes
+                   for f in logger.filters):
+            logger.addFilter(_DropMessages((prefix, )))
 
 
 @contextlib.contextmanager

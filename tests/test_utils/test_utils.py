@@ -63,3 +63,16 @@ def test_only_the_known_messages_are_silenced():
         'Fail to import ``MultiScaleDeformableAttention``'
     ]
     assert len(KNOWN_THIRD_PARTY_WARNINGS) == 2
+
+
+def test_only_the_known_log_line_is_dropped(caplog):
+    import logging
+    silence_known_warnings()
+    silence_known_warnings()  # idempotent: one filter
+    logger = logging.getLogger('torch.utils.cpp_extension')
+    assert len(logger.filters) == 1
+    with caplog.at_level(logging.WARNING, logger=logger.name):
+        logger.warning("No CUDA runtime is found, using CUDA_HOME='/x'")
+        logger.warning('a compiler error the user should see')
+    assert [r.getMessage() for r in caplog.records] == [
+        'a compiler error the user should see']

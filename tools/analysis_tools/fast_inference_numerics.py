@@ -1,0 +1,80 @@
+# Copyright (c) mmconformer contributors. All rights reserved.
+"""How close optimize_for_inference stays to the model, on a test set.
+
+Example (the demo's 300 val images)::
+
+    python tools/analysis_tools/fast_inference_numerics.py \\
+        configs/demo/conformer-tiny-p16_1xb32_shapes.py \\
+        work_dirs/demo/epoch_7.pth --dtype bf16
+
+Prints the top-1 agreement with the fp32 eager model, the largest relative
+logit difference, and both top-1 accuracies. A thin command line over
+:func:`mmconformer.analysis.fast_numerics.compare_logits`.
+"""
+import argparse
+import json
+import os.path as osp
+import sys
+
+from mmengine.config import DictAction
+
+from mmconformer.utils import atomic_write, silence_known_warnings
+from mmconformer.utils.quiet import current_logger_level
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description='Compare optimize_for_inference with the eager model '
+        "on the config's test set", allow_abbrev=False,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--dtype', choices=['bf16', 'fp32'], default='bf16',
+                        help='optimize_for_inference dtype')
+    parser.add_argument('--no-compile', action='store_true',
+                        help='skip torch.compile (numerics of the folding '
+                        'and the dtype alone)')
+    parser.add_argument('--json', metavar='OUT.json', default=None,
+                        help='also write the figures here')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value')
+    return parser
+
+
+def main(argv=None) -> int:
+    silence_known_warnings()
+    args = build_parser().parse_args(argv)
+    for path in (args.config, args.checkpoint):
+        if not osp.isfile(path):
+            print(f'error: file not found: {path}', file=sys.stderr)
+            return 1
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    from mmconformer.analysis.fast_numerics import compare_logits
+    from mmconformer.apis import load_classifier, optimize_for_inference
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    with current_logger_level():
+        model = load_classifier(cfg, args.checkpoint)
+    fast = optimize_for_inference(model, args.dtype,
+                                  compile=not args.no_compile)
+    loader = Runner.build_dataloader(cfg.test_dataloader)
+    result = compare_logits(model, fast, loader)
+    print(f'{result["images"]} images, optimize_for_inference(dtype='
+          f'{args.dtype!r}) vs the fp32 eager model: top-1 agreement '
+          f'{100 * result["top1_agreement"]:.2f}%, max relative logit '
+          f'difference {result["max_rel_diff"]:.2e}')
+    if 'reference_top1' in result:
+        print(f'top-1 accuracy: eager {100 * result["reference_top1"]:.2f}%'
+              f', fast {100 * result["candidate_top1"]:.2f}%')
+    if args.json:
+        with atomic_write(args.json, 'w') as f:
+            json.dump(dict(result, dtype=args.dtype, config=args.config,
+                           checkpoint=args.checkpoint), f, indent=2)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
