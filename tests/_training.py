@@ -1,6 +1,7 @@
 """Helpers that run our tools in subprocesses on a tiny shapes dataset."""
 import os
 import os.path as osp
+import socket
 import subprocess
 import sys
 
@@ -42,6 +43,14 @@ def data_options(data_root, workers=0):
 CPU_ONLY = {'CUDA_VISIBLE_DEVICES': ''}
 
 
+def free_port() -> str:
+    """A TCP port nothing listens on now, for a distributed rendezvous
+    (mim otherwise draws one at random, which can be taken)."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return str(sock.getsockname()[1])
+
+
 def run(cmd, timeout=900, cpu_only=True, **kwargs):
     env = dict(os.environ, PYTHONUNBUFFERED='1')
     if cpu_only:
@@ -50,7 +59,10 @@ def run(cmd, timeout=900, cpu_only=True, **kwargs):
     result = subprocess.run(cmd, capture_output=True, text=True,
                             cwd=REPO_ROOT, timeout=timeout, env=env, **kwargs)
     output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-4000:]
+    # the first error of a failed process is often far from the end
+    errors = [line for line in output.splitlines() if 'Error' in line][:5]
+    assert result.returncode == 0, '\n'.join(errors) + '\n...\n' + \
+        output[-4000:]
     return output
 
 

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 import torch
 from _helpers import CONFIG_DIR, REPO_ROOT
-from _training import (CPU_ONLY, DEMO, TOOLS, data_options, make_shapes, run,
-                       train)
+from _training import (CPU_ONLY, DEMO, TOOLS, data_options, free_port,
+                       make_shapes, run, train)
 from PIL import Image
 
 MIM = shutil.which('mim') or osp.join(osp.dirname(sys.executable), 'mim')
@@ -53,8 +53,8 @@ def mim_trained(shapes, tmp_path_factory):
     work = tmp_path_factory.mktemp('mim-dist') / 'work'
     log = run([
         MIM, 'train', 'mmpretrain', DEMO, '--launcher', 'pytorch', '--gpus',
-        '2', '--work-dir', str(work), '--cfg-options', *data_options(shapes),
-        *ONE_EPOCH
+        '2', '--port', free_port(), '--work-dir', str(work),
+        '--cfg-options', *data_options(shapes), *ONE_EPOCH
     ])
     return work, log
 
@@ -78,8 +78,8 @@ def test_mim_test_two_processes(mim_trained, shapes):
     log = run([
         MIM, 'test', 'mmpretrain', DEMO, '--checkpoint',
         str(work / 'epoch_1.pth'), '--launcher', 'pytorch', '--gpus', '2',
-        '--work-dir', str(work / 'mim-test'), '--cfg-options',
-        *data_options(shapes)
+        '--port', free_port(), '--work-dir', str(work / 'mim-test'),
+        '--cfg-options', *data_options(shapes)
     ])
     assert_two_gloo_processes(log)
     assert re.search(r'Epoch\(test\) \[\d+/\d+\]\s+accuracy/top1', log)
@@ -143,7 +143,8 @@ def test_mission_command_on_cpu(tmp_path):
     work = tmp_path / 'work'
     log = run([
         MIM, 'train', 'mmpretrain', IMAGENET_CONFIG, '--launcher', 'pytorch',
-        '--gpus', '2', '--work-dir', str(work), '--cfg-options',
+        '--gpus', '2', '--port', free_port(), '--work-dir', str(work),
+        '--cfg-options',
         f'train_dataloader.dataset.data_root={data}',
         f'val_dataloader.dataset.data_root={data}',
         f'test_dataloader.dataset.data_root={data}',
