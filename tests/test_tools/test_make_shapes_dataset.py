@@ -99,3 +99,33 @@ def test_new_classes_for_the_finetuning_demo(tmp_path):
         'arrow', 'crescent', 'pentagon', 'star']
     bad = make(tmp_path / 'bad', '--classes', 'hexagon')
     assert bad.returncode == 2 and "invalid choice: 'hexagon'" in bad.stderr
+
+
+def test_seg_maps_label_each_shape_with_its_class(tmp_path):
+    assert make(tmp_path / 'masked', '--masks').returncode == 0
+    assert make(tmp_path / 'seg', '--masks', '--seg-maps').returncode == 0
+    masked, seg = read_all(tmp_path / 'masked'), read_all(tmp_path / 'seg')
+    # the images and masks are those written without --seg-maps
+    assert all(np.array_equal(seg[k], masked[k]) for k in masked)
+    maps = {k[len('seg_maps/'):]: v for k, v in seg.items()
+            if k.startswith('seg_maps/')}
+    assert len(maps) == len(masked) // 2 == 6 * 7
+    # default --classes order: disc 1, square 2, triangle 3, ring 4,
+    # cross 5, bar 6
+    labels = dict(disc=1, square=2, triangle=3, ring=4, cross=5, bar=6)
+    for key, label_map in maps.items():
+        mask = seg['masks/' + key]
+        expected = np.where(mask > 0, labels[key.split('/')[1]], 0)
+        assert label_map.dtype == np.uint8 and label_map.ndim == 2
+        np.testing.assert_array_equal(label_map, expected, err_msg=key)
+
+
+def test_seg_maps_follow_the_classes_option(tmp_path):
+    assert make(tmp_path / 'new', '--seg-maps', '--classes', 'star',
+                'arrow').returncode == 0
+    for index, name in enumerate(('star', 'arrow'), start=1):
+        folder = tmp_path / 'new' / 'seg_maps' / 'val' / name
+        values = set()
+        for f in os.listdir(folder):
+            values |= set(np.unique(np.asarray(Image.open(folder / f))))
+        assert values == {0, index}

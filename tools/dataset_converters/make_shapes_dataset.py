@@ -5,7 +5,13 @@ The layout is the one mmpretrain's ``CustomDataset`` reads::
 
     DEST/train/<class>/<index>.png
     DEST/val/<class>/<index>.png
-    DEST/masks/{train,val}/<class>/<index>.png   (with --masks)
+    DEST/masks/{train,val}/<class>/<index>.png     (with --masks)
+    DEST/seg_maps/{train,val}/<class>/<index>.png  (with --seg-maps)
+
+A mask is 255 on the shape and 0 elsewhere. A semantic label map, the layout
+mmsegmentation's ``BaseSegDataset`` reads beside the images, holds 0 for the
+background and ``k + 1`` on a shape of the ``k``-th class of ``--classes``
+(disc 1, square 2, triangle 3, ring 4, cross 5, bar 6 by default).
 
 Each image shows one shape (disc, square, triangle, ring, cross, bar) at a
 random position, size and rotation, in a random colour on a random noisy
@@ -112,11 +118,15 @@ def _draw(draw: ImageDraw.ImageDraw, name: str, cx: float, cy: float,
 
 def make_dataset(dest: str, train_per_class: int = 600,
                  val_per_class: int = 50, size: int = 64,
-                 seed: int = 0, classes=CLASSES, masks: bool = False) -> None:
+                 seed: int = 0, classes=CLASSES, masks: bool = False,
+                 seg_maps: bool = False) -> None:
     """Write the dataset to ``dest`` (built in a temporary folder beside it,
     then renamed, so an interrupted run leaves no half-written dataset).
     With ``masks``, each image's shape mask goes to
-    ``dest/masks/<split>/<class>/<index>.png`` as well."""
+    ``dest/masks/<split>/<class>/<index>.png`` as well; with ``seg_maps``,
+    its semantic label map (0 background, ``k + 1`` for ``classes[k]``) to
+    ``dest/seg_maps/<split>/<class>/<index>.png``. Neither changes the
+    images."""
     if osp.exists(dest):
         raise FileExistsError(f'{dest} exists; remove it or pick another DEST')
     parent = osp.dirname(osp.abspath(dest))
@@ -129,14 +139,23 @@ def make_dataset(dest: str, train_per_class: int = 600,
             for name in classes:
                 folder = osp.join(tmp, split, name)
                 os.makedirs(folder)
-                if masks:
-                    os.makedirs(osp.join(tmp, 'masks', split, name))
+                extras = [kind for kind, wanted in (('masks', masks),
+                                                    ('seg_maps', seg_maps))
+                          if wanted]
+                for kind in extras:
+                    os.makedirs(osp.join(tmp, kind, split, name))
+                label = classes.index(name) + 1
                 for index in range(count):
                     image, mask = draw_shape(name, size, rng)
-                    image.save(osp.join(folder, f'{index:05d}.png'))
+                    filename = f'{index:05d}.png'
+                    image.save(osp.join(folder, filename))
                     if masks:
                         mask.save(osp.join(tmp, 'masks', split, name,
-                                           f'{index:05d}.png'))
+                                           filename))
+                    if seg_maps:
+                        labels = (np.asarray(mask) > 0).astype(np.uint8)
+                        Image.fromarray(labels * label).save(
+                            osp.join(tmp, 'seg_maps', split, name, filename))
         os.replace(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -161,6 +180,12 @@ def parse_args(argv=None):
         help='also write each image\'s shape mask (255 on the shape) to '
         'DEST/masks/<split>/<class>/<index>.png; the images are the same '
         'with or without it')
+    parser.add_argument(
+        '--seg-maps', action='store_true',
+        help='also write each image\'s semantic label map (0 background, '
+        'k+1 on a shape of the k-th class of --classes) to '
+        'DEST/seg_maps/<split>/<class>/<index>.png, as mmsegmentation reads '
+        'it; the images are the same with or without it')
     args = parser.parse_args(argv)
     for name in ('train_per_class', 'val_per_class', 'size'):
         if getattr(args, name) <= 0:
@@ -174,7 +199,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         make_dataset(args.dest, args.train_per_class, args.val_per_class,
-                     args.size, args.seed, tuple(args.classes), args.masks)
+                     args.size, args.seed, tuple(args.classes), args.masks,
+                     args.seg_maps)
     except FileExistsError as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
