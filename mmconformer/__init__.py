@@ -1,8 +1,9 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """mmconformer: Conformer for mmpretrain 1.x.
 
-Importing this package registers ``ConformerBackbone`` and
-``DualBranchClsHead`` into ``mmpretrain.registry.MODELS``, the engine parts
+Importing this package registers ``ConformerBackbone``,
+``DualBranchClsHead`` and ``DualBranchConcatNeck`` into
+``mmpretrain.registry.MODELS``, the engine parts
 (``EpochRNGHook``, ``PortableOptimWrapperConstructor``,
 ``BF16AutocastOptimWrapper`` and, in mmengine's ``RUNNERS``,
 ``PortableRunner``), and allowlists the few types of mmengine's training
@@ -23,13 +24,14 @@ with warnings.catch_warnings():
     from .apis import register_model_index
     from .engine import (EpochRNGHook, PortableRunner,
                          register_mmengine_safe_globals)
-    from .models import ConformerBackbone, DualBranchClsHead, fuse_conv_bn
+    from .models import (ConformerBackbone, DualBranchClsHead,
+                         DualBranchConcatNeck, fuse_conv_bn)
 from .version import __version__, version_info
 
 register_mmengine_safe_globals()
 register_model_index()
 
 __all__ = [
-    'ConformerBackbone', 'DualBranchClsHead', 'EpochRNGHook',
-    'PortableRunner', '__version__', 'fuse_conv_bn', 'version_info'
+    'ConformerBackbone', 'DualBranchClsHead', 'DualBranchConcatNeck',
+    'EpochRNGHook', 'PortableRunner', '__version__', 'fuse_conv_bn', 'version_info'
 ]

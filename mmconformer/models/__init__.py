@@ -2,5 +2,9 @@
 from .backbones import ConformerBackbone
 from .heads import DualBranchClsHead
 from .layers import fuse_conv_bn
+from .necks import DualBranchConcatNeck
 
-__all__ = ['ConformerBackbone', 'DualBranchClsHead', 'fuse_conv_bn']
+__all__ = [
+    'ConformerBackbone', 'DualBranchClsHead', 'DualBranchConcatNeck',
+    'fuse_conv_bn'
+]

@@ -4,9 +4,10 @@ from . import accelerator
 from .accelerator import accelerator_available
 from .atomic import atomic_write
 from .cpu_features import cpu_features, has_native_bf16
+from .dense_task_support import dense_task_unavailable
 from .quiet import silence_known_warnings
 
 __all__ = [
     'accelerator', 'accelerator_available', 'atomic_write', 'cpu_features',
-    'has_native_bf16', 'silence_known_warnings'
+    'dense_task_unavailable', 'has_native_bf16', 'silence_known_warnings'
 ]
