@@ -25,8 +25,9 @@ class DualBranchConcatNeck(nn.Module):
 
     Args:
         mode (str): Interpolation mode of
-            :func:`torch.nn.functional.interpolate` for the token map: ``'bilinear'``, ``'bicubic'``, ``'nearest'``,
-            ``'nearest-exact'`` or ``'area'``. Defaults to ``'bilinear'``.
+            :func:`torch.nn.functional.interpolate` for the token map:
+            ``'bilinear'``, ``'bicubic'``, ``'nearest'``, ``'nearest-exact'``
+            or ``'area'``. Defaults to ``'bilinear'``.
         align_corners (bool): Passed to ``interpolate`` for the bilinear and
             bicubic modes. Defaults to False.
     """
