@@ -10,7 +10,7 @@ SHARED_WHEELS ?= ../shared/wheels
 MMCV_WHEEL := $(SHARED_WHEELS)/mmcv-2.1.0-cp311-cp311-linux_x86_64.whl
 PYTEST_ARGS ?=
 
-.PHONY: help install test test-fast demo demo-finetune clean
+.PHONY: help install test test-fast demo demo-finetune demo-seg clean
 
 help:  ## list the targets
 	@echo "make targets (everything runs inside $(VENV); activate it with"
@@ -28,17 +28,19 @@ $(VENV)/.stamp-base: requirements/runtime.txt requirements/tests.txt requirement
 	  -r requirements/vis.txt -r requirements/deploy.txt mmcv-lite
 	touch $@
 
-# mmdet 3.3.0 needs compiled mmcv ops and mmcv<2.2: use the wheel built for this
-# machine when ../shared/wheels is there (CI), else keep mmcv-lite and the mmdet
-# tests skip. Nothing in the package itself depends on mmdet. --force-reinstall:
+# mmdet 3.3.0 and mmsegmentation 1.2.2 need compiled mmcv ops and mmcv<2.2: use
+# the wheel built for this machine when ../shared/wheels is there (CI), else keep
+# mmcv-lite and the detection and segmentation tests skip. mmseg imports ftfy and
+# regex without declaring them (mmsegmentation #3704). Nothing in the package
+# itself depends on mmdet or mmseg. --force-reinstall:
 # when the base step reruns, it puts mmcv-lite's files over mmcv's, and
 # uninstalling mmcv-lite then deletes the `mmcv` module both share.
-$(VENV)/.stamp-mmdet: $(VENV)/.stamp-base
+$(VENV)/.stamp-mmdet: $(VENV)/.stamp-base requirements/dense.txt
 	if [ -f $(MMCV_WHEEL) ]; then \
 	  $(PIP) uninstall -q -y mmcv-lite; \
 	  $(PIP) install -q --no-deps --force-reinstall $(MMCV_WHEEL) && \
-	  $(PIP) install -q $(CONSTRAINTS) mmdet==3.3.0 ; \
-	else echo "$(MMCV_WHEEL) not found: mmdet tests will be skipped"; fi
+	  $(PIP) install -q $(CONSTRAINTS) -r requirements/dense.txt ; \
+	else echo "$(MMCV_WHEEL) not found: mmdet and mmseg tests will be skipped"; fi
 	touch $@
 
 # openmim's own pins would downgrade torch (see requirements/openmim.txt).
@@ -66,3 +68,7 @@ demo: install  ## make the shapes dataset, train Conformer-tiny on CPU, print va
 
 demo-finetune: install  ## after make demo: fine-tune its checkpoint on 4 new shapes, vs. from scratch
 	$(PY) tools/run_finetune_demo.py
+
+# Without mmseg and the compiled mmcv the script stops with one line.
+demo-seg: install  ## train UPerNet + Conformer-tiny on the shapes label maps (needs mmseg), print val mIoU
+	@$(PY) tools/run_seg_demo.py

@@ -85,6 +85,7 @@ if __name__ == '__main__':
             'mim': parse_requirements('mminstall.txt'),
             'vis': parse_requirements('vis.txt'),
             'deploy': parse_requirements('deploy.txt'),
+            'dense': parse_requirements('dense.txt'),
         },
         classifiers=[
             'Programming Language :: Python :: 3',

@@ -18,6 +18,7 @@ EXPECTED = [
     'configs/_base_/models/conformer-base-p16.py',
     'configs/_base_/schedules/imagenet_bs1024_adamw_conformer.py',
     'configs/metafile.yml',
+    'configs/mmseg/upernet_conformer-small-p32_8xb2-160k_ade20k-512x512.py',
     'tools/model_converters/conformer_to_mmpretrain.py',
     'tools/analysis_tools/get_flops.py',
     'model-index.yml',
@@ -63,6 +64,12 @@ def test_wheel_ships_mim_folder(tmp_path):
                for r in requires)
     assert 'Provides-Extra: tests' in metadata
     assert 'Provides-Extra: mim' in metadata
+    # detection and segmentation need the compiled mmcv: only in an extra
+    assert not any(r.startswith(('mmdet', 'mmsegmentation')) for r in core)
+    assert any(r.startswith('mmsegmentation==1.2.2') and
+               'extra == "dense"' in r for r in requires)
+    assert any(r.startswith('ftfy') and 'extra == "dense"' in r
+               for r in requires)
 
 
 @pytest.mark.slow

@@ -1,15 +1,16 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """What the model looks at: class activation maps of either branch and the
-class token's attention. Needs grad-cam (``pip install .[vis]``)."""
+class token's attention (they need grad-cam: ``pip install .[vis]``), and
+segmentation label maps beside their ground truth."""
 from .cam import (BRANCHES, METHODS, branch_cam, cam_figure,
-                  combine_branch_cams,
-                         cls_token_attention, default_target_layer,
-                         load_rgb, prepare_input)
+                  cls_token_attention, combine_branch_cams,
+                  default_target_layer, load_rgb, prepare_input)
 from .pointing_game import find_image_mask_pairs, hit, pointing_game
+from .segmentation_figure import colorize_labels, segmentation_figure
 
 __all__ = [
     'BRANCHES', 'METHODS', 'branch_cam', 'cam_figure', 'cls_token_attention',
-    'combine_branch_cams',
-    'default_target_layer', 'find_image_mask_pairs', 'hit', 'load_rgb',
-    'pointing_game', 'prepare_input'
+    'colorize_labels', 'combine_branch_cams', 'default_target_layer',
+    'find_image_mask_pairs', 'hit', 'load_rgb', 'pointing_game',
+    'prepare_input', 'segmentation_figure'
 ]

@@ -3,11 +3,14 @@ import os.path as osp
 
 import pytest
 import torch
-from _helpers import CONFIG_DIR, randomize_batchnorm
+from _helpers import CONFIG_DIR
 
-mmdet = pytest.importorskip('mmdet')
+from mmengine.config import Config
 
-from mmengine.config import Config  # noqa: E402
+from mmconformer.utils import dense_task_unavailable
+
+if dense_task_unavailable('mmdet'):
+    pytest.skip(dense_task_unavailable('mmdet'), allow_module_level=True)
 
 DET_CONFIGS = {
     'mask': osp.join(CONFIG_DIR, 'mmdet',
@@ -18,20 +21,6 @@ DET_CONFIGS = {
                            'mask-rcnn_conformer-small-p32_fpn_1x_'
                            'my-dataset.py'),
 }
-
-
-@pytest.fixture(scope='module')
-def classifier_checkpoint(tmp_path_factory):
-    """A checkpoint of our Conformer-S/32 classifier, as training writes."""
-    from mmpretrain.registry import MODELS
-    cfg = Config.fromfile(
-        osp.join(CONFIG_DIR, 'conformer-small-p32_8xb128_in1k.py'))
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    randomize_batchnorm(model, seed=3)
-    path = tmp_path_factory.mktemp('ckpt') / 'conformer-s32.pth'
-    torch.save({'state_dict': model.state_dict(), 'meta': {}}, path)
-    return path, model.state_dict()
 
 
 def build_detector(name, checkpoint):
@@ -59,9 +48,9 @@ def build_detector(name, checkpoint):
 
 @pytest.mark.slow
 @pytest.mark.parametrize('name', list(DET_CONFIGS))
-def test_detector_from_config(name, classifier_checkpoint):
+def test_detector_from_config(name, small_p32_classifier_checkpoint):
     from mmdet.testing import demo_mm_inputs
-    path, source = classifier_checkpoint
+    path, source = small_p32_classifier_checkpoint
     cfg, model = build_detector(name, path)
     with_mask = name != 'faster'
 

@@ -1,0 +1,85 @@
+# UPerNet with a Conformer-S/32 backbone on ADE20K, 512x512 crops, 160k
+# iterations, 8 GPUs x 2 images. Not benchmarked on ADE20K: no Conformer
+# segmentation result has been published (official repo issue #12).
+#
+# The bases are mmseg's own: the model, dataset, runtime and schedule of its
+# Swin and ConvNeXt UPerNet configs (swin-tiny-patch4-window7-in1k-pre_upernet
+# _8xb2-160k_ade20k-512x512.py, convnext-tiny_upernet_8xb2-amp-160k_ade20k
+# -512x512.py). Only the backbone, the heads' input channels and the
+# optimiser change, as explained below.
+_base_ = [
+    'mmseg::_base_/models/upernet_swin.py',
+    'mmseg::_base_/datasets/ade20k.py',
+    'mmseg::_base_/default_runtime.py',
+    'mmseg::_base_/schedules/schedule_160k.py',
+]
+
+# Registers mmpretrain.ConformerBackbone (and DualBranchConcatNeck) before
+# the model is built.
+custom_imports = dict(imports=['mmconformer'], allow_failed_imports=False)
+
+crop_size = (512, 512)
+# mmseg's preprocessor: ImageNet mean/std on RGB (what the classifier was
+# trained with), batches padded to the crop size.
+data_preprocessor = dict(size=crop_size)
+checkpoint = 'https://download.openmmlab.com/mmclassification/v0/conformer/conformer-small-p32_8xb128_in1k_20211206-947a0816.pth'  # noqa: E501
+
+model = dict(
+    data_preprocessor=data_preprocessor,
+    # upernet_swin.py leaves `pretrained=None`; EncoderDecoder would pass any
+    # other value to the backbone, which takes its weights from init_cfg.
+    pretrained=None,
+    backbone=dict(
+        _delete_=True,
+        type='mmpretrain.ConformerBackbone',
+        arch='small',
+        patch_size=32,
+        # the rate Conformer-S/32 was trained with on ImageNet, and the
+        # official detection recipe's
+        drop_path_rate=0.1,
+        out_type='featmap',
+        featmap_branches='conv',
+        # CNN maps after blocks 4, 8, 11 and 12: strides 4/8/16/32 with
+        # 256/512/1024/1024 channels, the four levels UPerHead expects (the
+        # official detection recipe feeds its FPN the same maps).
+        out_indices=[4, 8, 11, 12],
+        # 2 images per GPU are too few for batch statistics, and the backbone
+        # has plain BatchNorm: keep the ImageNet statistics (norm_eval) and
+        # the stem frozen, as the official detection recipe does. With
+        # SyncBN instead, set norm_eval=False and add `sync_bn = 'torch'`.
+        norm_eval=True,
+        frozen_stages=0,
+        init_cfg=dict(
+            type='Pretrained', checkpoint=checkpoint, prefix='backbone.')),
+    decode_head=dict(in_channels=[256, 512, 1024, 1024], num_classes=150),
+    # the auxiliary FCN head reads the stride-16 map (block 11), as mmseg's
+    # ResNet/Swin/ConvNeXt UPerNets read their third level
+    auxiliary_head=dict(in_channels=1024, in_index=2, num_classes=150))
+
+# AdamW with a short linear warm-up and a linear (power 1) poly decay over
+# 160k iterations: the schedule of mmseg's Swin and ConvNeXt UPerNets. The
+# learning rate and weight decay are Swin's (6e-5, 0.01), the transformer
+# that Conformer's token branch resembles; as in our ImageNet recipe, norms,
+# biases and the class token get no weight decay.
+optim_wrapper = dict(
+    _delete_=True,
+    type='OptimWrapper',
+    optimizer=dict(
+        type='AdamW', lr=6e-5, betas=(0.9, 0.999), weight_decay=0.01),
+    paramwise_cfg=dict(
+        norm_decay_mult=0.0,
+        bias_decay_mult=0.0,
+        custom_keys={'.cls_token': dict(decay_mult=0.0)}))
+param_scheduler = [
+    dict(
+        type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0,
+        end=1500),
+    dict(
+        type='PolyLR', eta_min=0.0, power=1.0, begin=1500, end=160000,
+        by_epoch=False),
+]
+
+# 8 GPUs x 2 images, as mmseg's 8xb2 configs.
+train_dataloader = dict(batch_size=2)
+val_dataloader = dict(batch_size=1)
+test_dataloader = val_dataloader
