@@ -15,18 +15,33 @@ def _seed():
 
 
 @pytest.fixture(scope='session')
-def small_p32_classifier_checkpoint(tmp_path_factory):
-    """A checkpoint of our Conformer-S/32 classifier, as training writes it,
-    with non-trivial BatchNorm statistics: what the dense configs load into
-    their backbones. Returns the path and the state dict."""
+def classifier_checkpoint(tmp_path_factory):
+    """``classifier_checkpoint('conformer-small-p32_8xb128_in1k.py')``: a
+    checkpoint of our classifier built from that ImageNet config, as training
+    writes it, with non-trivial BatchNorm statistics: what the dense configs
+    load into their backbones. Returns the path and the state dict; each
+    config is built once per session."""
     from _helpers import CONFIG_DIR, randomize_batchnorm
     from mmengine.config import Config
     from mmpretrain.registry import MODELS
-    cfg = Config.fromfile(
-        f'{CONFIG_DIR}/conformer-small-p32_8xb128_in1k.py')
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    randomize_batchnorm(model, seed=3)
-    path = tmp_path_factory.mktemp('ckpt') / 'conformer-s32.pth'
-    torch.save({'state_dict': model.state_dict(), 'meta': {}}, path)
-    return path, model.state_dict()
+    made = {}
+
+    def make(config_name):
+        if config_name not in made:
+            cfg = Config.fromfile(f'{CONFIG_DIR}/{config_name}')
+            model = MODELS.build(cfg.model)
+            model.init_weights()
+            randomize_batchnorm(model, seed=3)
+            path = tmp_path_factory.mktemp('ckpt') / \
+                config_name.replace('.py', '.pth')
+            torch.save({'state_dict': model.state_dict(), 'meta': {}}, path)
+            made[config_name] = path, model.state_dict()
+        return made[config_name]
+
+    return make
+
+
+@pytest.fixture(scope='session')
+def small_p32_classifier_checkpoint(classifier_checkpoint):
+    """The Conformer-S/32 classifier checkpoint (path, state dict)."""
+    return classifier_checkpoint('conformer-small-p32_8xb128_in1k.py')

@@ -12,18 +12,27 @@ from mmconformer.utils import dense_task_unavailable
 if dense_task_unavailable('mmdet'):
     pytest.skip(dense_task_unavailable('mmdet'), allow_module_level=True)
 
+#: name -> (config file, ImageNet config of the backbone, schedule)
 DET_CONFIGS = {
-    'mask': osp.join(CONFIG_DIR, 'mmdet',
-                     'mask-rcnn_conformer-small-p32_fpn_1x_coco.py'),
-    'faster': osp.join(CONFIG_DIR, 'mmdet',
-                       'faster-rcnn_conformer-small-p32_fpn_1x_coco.py'),
-    'downstream': osp.join(CONFIG_DIR, 'mmdet', 'examples',
-                           'mask-rcnn_conformer-small-p32_fpn_1x_'
-                           'my-dataset.py'),
+    'mask': ('mask-rcnn_conformer-small-p32_fpn_1x_coco.py', 'small-p32',
+             '1x'),
+    'faster': ('faster-rcnn_conformer-small-p32_fpn_1x_coco.py', 'small-p32',
+               '1x'),
+    'downstream': ('examples/mask-rcnn_conformer-small-p32_fpn_1x_'
+                   'my-dataset.py', 'small-p32', '1x'),
+    'faster-3x': ('faster-rcnn_conformer-small-p32_fpn_ms-3x_coco.py',
+                  'small-p32', '3x'),
+    'mask-3x': ('mask-rcnn_conformer-small-p32_fpn_ms-poly-3x_coco.py',
+                'small-p32', '3x'),
+    'faster-3x-b16': ('faster-rcnn_conformer-base-p16_fpn_ms-3x_coco.py',
+                      'base-p16', '3x'),
 }
+#: FPN inputs: the CNN maps of blocks 4/8/11/12
+NECK_CHANNELS = {'small-p32': [256, 512, 1024, 1024],
+                 'base-p16': [384, 768, 1536, 1536]}
 
 
-def build_detector(name, checkpoint):
+def build_detector(name, checkpoint, backbone_arch):
     from mmdet.registry import MODELS
     from mmdet.utils import register_all_modules
     from mmengine.registry import DefaultScope
@@ -31,14 +40,14 @@ def build_detector(name, checkpoint):
     # Register mmdet's modules without making mmdet the process-wide
     # default scope, which would leak into the other tests.
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(DET_CONFIGS[name])
+    cfg = Config.fromfile(osp.join(CONFIG_DIR, 'mmdet', DET_CONFIGS[name][0]))
     backbone = cfg.model.backbone
     assert backbone.type == 'mmpretrain.ConformerBackbone'
     assert backbone.init_cfg.type == 'Pretrained'
     assert backbone.init_cfg.prefix == 'backbone.'
     assert backbone.init_cfg.checkpoint.startswith(
         'https://download.openmmlab.com/mmclassification/v0/conformer/'
-        'conformer-small-p32')
+        f'conformer-{backbone_arch}')
     backbone.init_cfg.checkpoint = str(checkpoint)
     with DefaultScope.overwrite_default_scope('mmdet'):
         model = MODELS.build(cfg.model)
@@ -46,22 +55,46 @@ def build_detector(name, checkpoint):
     return cfg, model
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize('name', list(DET_CONFIGS))
-def test_detector_from_config(name, small_p32_classifier_checkpoint):
-    from mmdet.testing import demo_mm_inputs
-    path, source = small_p32_classifier_checkpoint
-    cfg, model = build_detector(name, path)
-    with_mask = name != 'faster'
-
-    # Recipe of the official repo.
-    assert cfg.model.neck.in_channels == [256, 512, 1024, 1024]
+def check_recipe(name, cfg):
+    """The official recipe's backbone and optimiser; mmdet's own 1x or
+    ms-3x schedule and data pipeline."""
+    _, backbone_arch, schedule = DET_CONFIGS[name]
+    assert cfg.model.neck.in_channels == NECK_CHANNELS[backbone_arch]
+    assert cfg.model.backbone.out_indices == [4, 8, 11, 12]
     assert cfg.optim_wrapper.optimizer == dict(
         type='AdamW', lr=1e-4, weight_decay=1e-4)
     assert cfg.train_dataloader.batch_size == 2
-    assert dict(type='Resize', scale=(1344, 800), keep_ratio=True) in \
-        cfg.train_dataloader.dataset.pipeline
     assert cfg.custom_imports.imports == ['mmconformer']
+    with_mask = cfg.model.type == 'MaskRCNN'
+    if schedule == '1x':
+        assert cfg.train_cfg.max_epochs == 12
+        assert dict(type='Resize', scale=(1344, 800), keep_ratio=True) in \
+            cfg.train_dataloader.dataset.pipeline
+    else:
+        # mmdet's ms-3x: the data 3 times over 12 epochs, steps at 9 and 11,
+        # shorter side 640..800
+        dataset = cfg.train_dataloader.dataset
+        assert dataset.type == 'RepeatDataset' and dataset.times == 3
+        assert cfg.train_cfg.max_epochs == 12
+        assert cfg.param_scheduler[-1].milestones == [9, 11]
+        assert dict(type='RandomResize', scale=[(1333, 640), (1333, 800)],
+                    keep_ratio=True) in dataset.dataset.pipeline
+        if with_mask:  # polygon masks, as mmdet's ms-poly-3x
+            assert dict(type='LoadAnnotations', with_bbox=True,
+                        with_mask=True, poly2mask=False) in \
+                dataset.dataset.pipeline
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('name', list(DET_CONFIGS))
+def test_detector_from_config(name, classifier_checkpoint):
+    from mmdet.testing import demo_mm_inputs
+    _, backbone_arch, _ = DET_CONFIGS[name]
+    path, source = classifier_checkpoint(
+        f'conformer-{backbone_arch}_8xb128_in1k.py')
+    cfg, model = build_detector(name, path, backbone_arch)
+    with_mask = cfg.model.type == 'MaskRCNN'
+    check_recipe(name, cfg)
     if name == 'downstream':
         assert model.roi_head.bbox_head.num_classes == 3
         assert cfg.train_dataloader.dataset.metainfo.classes == (
