@@ -33,7 +33,8 @@ __all__ = [
     'RUNTIMES', 'BenchmarkSpec', 'Variant', 'build_pair',
     'classifier_cfg_from_arch', 'reference_cfg', 'gemm_peak', 'make_step',
     'time_interleaved', 'run_benchmark', 'speed_ratios', 'format_table',
-    'plot_results', 'machine_description', 'cpu_features'
+    'plot_results', 'machine_description', 'cpu_features',
+    'onnxruntime_available', 'select_variants'
 ]
 
 #: Backbone arguments that mmpretrain's ``Conformer`` shares with ours.
@@ -100,6 +101,67 @@ class BenchmarkSpec:
     compile: bool = False
     warmup: int = 2
     repeats: int = 5
+
+
+def onnxruntime_available() -> bool:
+    """Whether onnxruntime and the exporter's onnxscript are installed
+    (the ``[deploy]`` extra), so that the sweep can time our ONNX export."""
+    import importlib.util
+    return all(importlib.util.find_spec(name) is not None
+               for name in ('onnxruntime', 'onnxscript'))
+
+
+def select_variants(sweep: bool = False, fast: bool = False,
+                    compare: bool = False, dtype: str = 'fp32',
+                    channels_last: bool = False,
+                    ours_channels_last: bool = True,
+                    device: str = 'cpu') -> List[Variant]:
+    """The implementations and settings one benchmark run times.
+
+    Args:
+        sweep (bool): Every peer with the same weights: ours and
+            mmpretrain's eager in fp32 and bf16 (mmpretrain with and without
+            channels_last), mmpretrain compiled with freezing in its best
+            setting (channels_last + bf16), our fast path in fp32 and bf16,
+            and onnxruntime on our export (CPU, when installed). ``dtype``,
+            ``channels_last`` and ``compare`` are ignored. Defaults to False.
+        fast (bool): Our :func:`optimize_for_inference` path in ``dtype``;
+            with ``compare``, mmpretrain compiled alike (channels_last,
+            ``dtype``, freezing). Defaults to False.
+        compare (bool): Add mmpretrain's model beside ours.
+            Defaults to False.
+        dtype (str): ``'fp32'`` or ``'bf16'``. Defaults to ``'fp32'``.
+        channels_last (bool): mmpretrain's model in channels_last, in the
+            eager comparison. Defaults to False.
+        ours_channels_last (bool): Our model's own ``channels_last``
+            setting (its config's). Defaults to True.
+        device (str): The device; onnxruntime is timed on CPU only.
+            Defaults to ``'cpu'``.
+
+    Returns:
+        list[Variant]: In the order the report lists them.
+    """
+    if sweep:
+        variants = [Variant('mmconformer', d, ours_channels_last)
+                    for d in ('fp32', 'bf16')]
+        variants += [Variant('mmpretrain', d, cl) for d in ('fp32', 'bf16')
+                     for cl in (False, True)]
+        variants += [Variant('mmpretrain', 'bf16', True, 'compiled')]
+        variants += [Variant('mmconformer', d, True, 'fast')
+                     for d in ('fp32', 'bf16')]
+        if device == 'cpu' and onnxruntime_available():
+            variants.append(
+                Variant('mmconformer', 'fp32', True, 'onnxruntime'))
+        return variants
+    if fast:
+        variants = [Variant('mmconformer', dtype, True, 'fast')]
+        if compare:
+            variants.append(Variant('mmpretrain', dtype, True, 'compiled'))
+        return variants
+    variants = [Variant('mmconformer', dtype, ours_channels_last)]
+    if compare:
+        variants.append(Variant('mmpretrain', dtype, channels_last))
+    return variants
 
 
 def classifier_cfg_from_arch(arch: str, patch_size: int = 16,

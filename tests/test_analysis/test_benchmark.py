@@ -159,3 +159,32 @@ def test_machine_description_names_the_bf16_flags(monkeypatch, tmp_path):
                               'avx512f', 'avx2']
     assert machine_description('cpu').startswith(
         'Some CPU (amx_bf16, amx_tile, avx512_bf16, avx512f, avx2), ')
+
+
+def test_select_variants_for_each_kind_of_run(monkeypatch):
+    from mmconformer.analysis import benchmark
+    from mmconformer.analysis.benchmark import Variant, select_variants
+
+    # eager: ours in its own layout; mmpretrain's in the one asked for
+    assert select_variants(dtype='bf16', ours_channels_last=False) == [
+        Variant('mmconformer', 'bf16', False)]
+    assert select_variants(compare=True, channels_last=True) == [
+        Variant('mmconformer', 'fp32', True),
+        Variant('mmpretrain', 'fp32', True)]
+    # fast: mmpretrain compiled alike
+    assert select_variants(fast=True, compare=True, dtype='bf16') == [
+        Variant('mmconformer', 'bf16', True, 'fast'),
+        Variant('mmpretrain', 'bf16', True, 'compiled')]
+    # sweep: every peer; onnxruntime on CPU only, when installed
+    monkeypatch.setattr(benchmark, 'onnxruntime_available', lambda: True)
+    sweep = select_variants(sweep=True, dtype='bf16', compare=True)
+    assert [(v.impl, v.setting) for v in sweep] == [
+        ('mmconformer', 'cl'), ('mmconformer', 'cl+bf16'),
+        ('mmpretrain', 'fp32'), ('mmpretrain', 'cl'),
+        ('mmpretrain', 'bf16'), ('mmpretrain', 'cl+bf16'),
+        ('mmpretrain', 'cl+bf16+compile'), ('mmconformer', 'fast-fp32'),
+        ('mmconformer', 'fast-bf16'), ('mmconformer', 'onnxrt')]
+    assert select_variants(sweep=True, device='cuda')[-1].runtime == 'fast'
+    monkeypatch.setattr(benchmark, 'onnxruntime_available', lambda: False)
+    assert all(v.runtime != 'onnxruntime'
+               for v in select_variants(sweep=True))

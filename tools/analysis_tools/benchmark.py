@@ -130,15 +130,10 @@ def parse_args(argv=None):
     return args
 
 
-def _onnxruntime_installed() -> bool:
-    import importlib.util
-    return all(importlib.util.find_spec(name) is not None
-               for name in ('onnxruntime', 'onnxscript'))
-
-
 def build_spec(args):
-    from mmconformer.analysis.benchmark import (BenchmarkSpec, Variant,
-                                                classifier_cfg_from_arch)
+    from mmconformer.analysis.benchmark import (BenchmarkSpec,
+                                                classifier_cfg_from_arch,
+                                                select_variants)
     if args.config is not None:
         from mmengine.config import Config
         model_cfg = Config.fromfile(args.config).model.to_dict()
@@ -147,28 +142,11 @@ def build_spec(args):
     backbone = model_cfg['backbone']
     if args.with_cp:
         backbone['with_cp'] = True
-    ours_cl = backbone.get('channels_last', True)
-    if args.sweep:
-        variants = [Variant('mmconformer', d, ours_cl)
-                    for d in ('fp32', 'bf16')]
-        variants += [Variant('mmpretrain', d, cl) for d in ('fp32', 'bf16')
-                     for cl in (False, True)]
-        variants += [Variant('mmpretrain', 'bf16', True, 'compiled')]
-        variants += [Variant('mmconformer', d, True, 'fast')
-                     for d in ('fp32', 'bf16')]
-        if _onnxruntime_installed() and args.device == 'cpu':
-            variants.append(
-                Variant('mmconformer', 'fp32', True, 'onnxruntime'))
-    elif args.fast:
-        variants = [Variant('mmconformer', args.dtype, True, 'fast')]
-        if args.compare:
-            variants.append(
-                Variant('mmpretrain', args.dtype, True, 'compiled'))
-    else:
-        variants = [Variant('mmconformer', args.dtype, ours_cl)]
-        if args.compare:
-            variants.append(
-                Variant('mmpretrain', args.dtype, args.channels_last))
+    variants = select_variants(
+        sweep=args.sweep, fast=args.fast, compare=bool(args.compare),
+        dtype=args.dtype, channels_last=args.channels_last,
+        ours_channels_last=backbone.get('channels_last', True),
+        device=args.device)
     size = args.input_size * 2 if len(args.input_size) == 1 else \
         args.input_size
     return BenchmarkSpec(
