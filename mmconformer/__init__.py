@@ -33,5 +33,6 @@ register_model_index()
 
 __all__ = [
     'ConformerBackbone', 'DualBranchClsHead', 'DualBranchConcatNeck',
-    'EpochRNGHook', 'PortableRunner', '__version__', 'fuse_conv_bn', 'version_info'
+    'EpochRNGHook', 'PortableRunner', '__version__', 'fuse_conv_bn',
+    'version_info'
 ]

@@ -37,3 +37,21 @@ def randomize_batchnorm(model: torch.nn.Module, seed: int = 0) -> None:
                 m.weight.copy_(
                     1 + torch.randn(m.weight.shape, generator=gen) * 0.2)
                 m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.2)
+
+
+DEMO_CONFIG = osp.join(CONFIG_DIR, 'demo',
+                       'conformer-tiny-p16_1xb32_shapes.py')
+
+
+def write_tiny_config(path, base_channels: int = 64, extra: str = '') -> str:
+    """Write a config file that inherits the shapes demo config with
+    :data:`TINY_ARCH` and the head that fits it, plus the ``extra`` lines:
+    the tools' tests run a real config file in seconds. Returns the path."""
+    head_in = [4 * base_channels, TINY_ARCH['embed_dims']]
+    with open(path, 'w') as f:
+        f.write(f'_base_ = [{DEMO_CONFIG!r}]\n'
+                f'model = dict(\n'
+                f'    backbone=dict(arch=dict(_delete_=True, **{TINY_ARCH!r}),'
+                f'\n                  base_channels={base_channels}),\n'
+                f'    head=dict(in_channels={head_in!r}))\n' + extra)
+    return str(path)

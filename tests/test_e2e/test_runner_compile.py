@@ -1,19 +1,14 @@
 """mmengine's ``compile=True`` in a config works through the Runner."""
 import pytest
-from _helpers import TINY_ARCH
-from _training import DEMO, make_shapes, train
+from _helpers import write_tiny_config
+from _training import make_shapes, train
 
 
 @pytest.mark.slow
 def test_compile_true_trains_through_the_runner(tmp_path):
     data = make_shapes(tmp_path / 'shapes', train=4, val=1)
-    config = tmp_path / 'compiled.py'
-    config.write_text(
-        f"_base_ = [{DEMO!r}]\n"
-        f"model = dict(backbone=dict(arch=dict(_delete_=True, **{TINY_ARCH!r}),"
-        f"\n                           base_channels=16),\n"
-        f"             head=dict(in_channels=[64, {TINY_ARCH['embed_dims']}]))\n"
-        "compile = True\n")
+    config = write_tiny_config(tmp_path / 'compiled.py', base_channels=16,
+                               extra='compile = True\n')
     log = train(tmp_path / 'work', data, 'train_cfg.max_epochs=1',
                 'train_dataloader.batch_size=8', 'train_cfg.val_interval=1',
                 'default_hooks.logger.interval=1', config=str(config))

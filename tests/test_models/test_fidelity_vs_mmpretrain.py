@@ -1,4 +1,5 @@
-"""Same weights, same logits as mmpretrain's built-in Conformer/ConformerHead."""
+"""Same weights, same logits as mmpretrain's built-in Conformer and
+ConformerHead."""
 import pytest
 import torch
 from _helpers import randomize_batchnorm

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from _helpers import CONFIG_DIR, REPO_ROOT, TINY_ARCH, load_tool
+from _helpers import CONFIG_DIR, REPO_ROOT, load_tool, write_tiny_config
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'benchmark.py')
 DEMO = osp.join(CONFIG_DIR, 'demo', 'conformer-tiny-p16_1xb32_shapes.py')
@@ -122,12 +122,7 @@ def test_sweep_ranks_every_peer_in_one_run(tmp_path):
     """Eager settings of both, mmpretrain compiled with freezing, our fast
     path and onnxruntime on our export: one interleaved run (a 3-block
     model, so that compiling and exporting take seconds)."""
-    config = tmp_path / 'tiny.py'
-    config.write_text(
-        f'_base_ = [{DEMO!r}]\n'
-        f'arch = dict(_delete_=True, **{TINY_ARCH!r})\n'
-        f'model = dict(backbone=dict(arch=arch), head=dict(\n'
-        f'    in_channels=[256, {TINY_ARCH["embed_dims"]}]))\n')
+    config = write_tiny_config(tmp_path / 'tiny.py')
     out = tmp_path / 'sweep.json'
     result = run(str(config), '--sweep', '--mode', 'infer', '--batch-size',
                  '1', '--input-size', '64', '--warmup', '0', '--repeats',

@@ -3,22 +3,16 @@ import json
 import re
 
 import torch
-from _helpers import CONFIG_DIR, TINY_ARCH, load_tool
+from _helpers import load_tool, write_tiny_config
 from _training import data_options, make_shapes
 
 from mmconformer.apis import load_classifier
 
-DEMO = f'{CONFIG_DIR}/demo/conformer-tiny-p16_1xb32_shapes.py'
 
 
 def test_reports_agreement_accuracy_and_writes_json(tmp_path, capsys):
     data = make_shapes(tmp_path / 'shapes', train=1, val=2)
-    config = tmp_path / 'tiny.py'
-    config.write_text(
-        f'_base_ = [{DEMO!r}]\n'
-        f'arch = dict(_delete_=True, **{TINY_ARCH!r})\n'
-        f'model = dict(backbone=dict(arch=arch), head=dict(\n'
-        f'    in_channels=[256, {TINY_ARCH["embed_dims"]}]))\n')
+    config = write_tiny_config(tmp_path / 'tiny.py')
     checkpoint = tmp_path / 'tiny.pth'
     torch.save({'state_dict': load_classifier(str(config)).state_dict()},
                checkpoint)

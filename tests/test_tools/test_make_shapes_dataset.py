@@ -59,7 +59,8 @@ def test_colour_does_not_give_the_class_away(tmp_path):
     assert np.abs(means - means.mean(0)).max() < 30
 
 
-@pytest.mark.parametrize('args', [['--size', '0'], ['--train-per-class', '-1']])
+@pytest.mark.parametrize('args', [['--size', '0'],
+                                  ['--train-per-class', '-1']])
 def test_bad_options(tmp_path, args):
     result = make(tmp_path / 'e', *args)
     assert result.returncode == 2

@@ -3,25 +3,18 @@ import re
 
 import pytest
 import torch
-from _helpers import CONFIG_DIR, TINY_ARCH, load_tool
+from _helpers import load_tool, write_tiny_config
 
 from mmconformer.apis import load_classifier
 
 pytest.importorskip('onnxruntime')
 pytest.importorskip('onnxscript')
 
-DEMO = f'{CONFIG_DIR}/demo/conformer-tiny-p16_1xb32_shapes.py'
 
 
 @pytest.fixture
 def tiny(tmp_path):
-    config = tmp_path / 'tiny.py'
-    config.write_text(
-        f'_base_ = [{DEMO!r}]\n'
-        f'arch = dict(_delete_=True, **{TINY_ARCH!r})\n'
-        f'model = dict(backbone=dict(arch=arch),\n'
-        f'             head=dict(in_channels=[256, '
-        f'{TINY_ARCH["embed_dims"]}]))\n')
+    config = write_tiny_config(tmp_path / 'tiny.py')
     model = load_classifier(str(config))
     checkpoint = tmp_path / 'tiny.pth'
     torch.save({'state_dict': model.state_dict()}, checkpoint)

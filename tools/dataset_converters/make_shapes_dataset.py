@@ -41,8 +41,8 @@ NEW_CLASSES = ('star', 'pentagon', 'arrow', 'crescent')
 
 def _polygon(points, cx, cy, radius, angle):
     cos, sin = math.cos(angle), math.sin(angle)
-    return [(cx + radius * (x * cos - y * sin), cy + radius * (x * sin + y * cos))
-            for x, y in points]
+    return [(cx + radius * (x * cos - y * sin),
+             cy + radius * (x * sin + y * cos)) for x, y in points]
 
 
 def draw_shape(name: str, size: int,

@@ -4,7 +4,7 @@ from mmpretrain.models.heads import ClsHead
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from mmconformer import DualBranchClsHead
+from mmconformer import DualBranchClsHead  # noqa: F401 (registers it)
 
 
 def feats(n=4, conv=16, trans=8):
