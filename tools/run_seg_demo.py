@@ -3,7 +3,7 @@
 
 It makes the shapes dataset with label maps if it is missing, trains UPerNet
 + Conformer-tiny on it with
-``configs/demo/upernet_conformer-tiny-p16_1xb16-1500it_shapes-64x64.py`` on
+``configs/demo/upernet_conformer-tiny-p16_1xb16-1k_shapes-64x64.py`` on
 CPU, evaluates the final model on the val split (mmseg's IoUMetric logs the
 per-class IoU), draws a few val predictions next to their ground truth, and
 prints ``Final val mIoU: X%``. Without mmsegmentation and the compiled mmcv it
@@ -18,7 +18,7 @@ import numpy as np
 
 HERE = osp.dirname(osp.abspath(__file__))
 DEFAULT_CONFIG = osp.join(HERE, '..', 'configs', 'demo',
-                          'upernet_conformer-tiny-p16_1xb16-1500it_'
+                          'upernet_conformer-tiny-p16_1xb16-1k_'
                           'shapes-64x64.py')
 
 

@@ -13,7 +13,7 @@ palette = [[0, 0, 0], [230, 25, 75], [60, 180, 75], [255, 225, 25],
            [0, 130, 200], [245, 130, 48], [145, 30, 180]]
 num_classes = len(classes)
 crop_size = (64, 64)
-max_iters = 1500
+max_iters = 1000
 
 # One process, no GPU: plain BatchNorm in the heads instead of SyncBN.
 norm_cfg = dict(type='BN', requires_grad=True)
