@@ -21,8 +21,7 @@ DENSE_LIBRARIES = {
 }
 
 _COMPILED_MMCV = ('the compiled mmcv 2.0/2.1 built for your torch '
-                  '(`mim install "mmcv>=2.0.0,<2.2.0"`, or the wheel in '
-                  '../shared/wheels)')
+                  '(`mim install "mmcv>=2.0.0,<2.2.0"`)')
 
 
 def dense_task_unavailable(library: str) -> Optional[str]:
