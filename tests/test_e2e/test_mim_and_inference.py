@@ -90,6 +90,7 @@ def test_infer_tool_reports_missing_files(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.mmcv_independent
 def test_infer_tool_fast_path_gives_the_same_answers(trained):
     """--fast fp32 (folded, channels_last, compiled with freezing) ranks the
     val images as the eager model does, through the same Inferencer."""
