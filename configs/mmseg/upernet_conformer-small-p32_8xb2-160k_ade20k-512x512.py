@@ -79,6 +79,10 @@ param_scheduler = [
         by_epoch=False),
 ]
 
+# Data: mmseg's ADE20K base unchanged (random resize of the 2048x512 scale by
+# 0.5-2, 512x512 crops, flip, photometric distortion; test at 2048x512).
+# Inference: upernet_swin.py's 'whole' mode: the backbone takes any input
+# size (its stem pads to the patch grid), so no sliding window is needed.
 # 8 GPUs x 2 images, as mmseg's 8xb2 configs.
 train_dataloader = dict(batch_size=2)
 val_dataloader = dict(batch_size=1)

@@ -80,8 +80,16 @@ def test_recipe_of_the_configs():
     assert conv.model.decode_head.num_classes == 150
     # mmseg's Swin/ConvNeXt UPerNet recipe: AdamW, warm-up then poly decay
     # over 160k iterations, 8 GPUs x 2 images, 512x512 crops
-    assert conv.optim_wrapper.optimizer.type == 'AdamW'
+    assert conv.optim_wrapper.optimizer == dict(
+        type='AdamW', lr=6e-5, betas=(0.9, 0.999), weight_decay=0.01)
+    assert conv.optim_wrapper.paramwise_cfg == dict(
+        norm_decay_mult=0.0, bias_decay_mult=0.0,
+        custom_keys={'.cls_token': dict(decay_mult=0.0)})
     assert [s.type for s in conv.param_scheduler] == ['LinearLR', 'PolyLR']
+    assert conv.param_scheduler[0].end == conv.param_scheduler[1].begin \
+        == 1500
+    assert backbone.drop_path_rate == 0.1
+    assert conv.model.test_cfg.mode == 'whole'
     assert conv.param_scheduler[-1].end == conv.train_cfg.max_iters == 160000
     assert conv.train_dataloader.batch_size == 2
     assert conv.crop_size == (512, 512)
