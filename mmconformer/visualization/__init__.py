@@ -4,7 +4,8 @@ class token's attention (they need grad-cam: ``pip install .[vis]``), and
 segmentation label maps beside their ground truth."""
 from .cam import (BRANCHES, METHODS, branch_cam, cam_figure,
                   cls_token_attention, combine_branch_cams,
-                  default_target_layer, load_rgb, prepare_input)
+                  default_target_layer, load_rgb, prepare_input,
+                  target_layer)
 from .pointing_game import find_image_mask_pairs, hit, pointing_game
 from .segmentation_figure import colorize_labels, segmentation_figure
 
@@ -12,5 +13,5 @@ __all__ = [
     'BRANCHES', 'METHODS', 'branch_cam', 'cam_figure', 'cls_token_attention',
     'colorize_labels', 'combine_branch_cams', 'default_target_layer',
     'find_image_mask_pairs', 'hit', 'load_rgb', 'pointing_game',
-    'prepare_input', 'segmentation_figure'
+    'prepare_input', 'segmentation_figure', 'target_layer'
 ]

@@ -14,7 +14,7 @@ from PIL import Image
 __all__ = [
     'BRANCHES', 'METHODS', 'branch_cam', 'cls_token_attention',
     'combine_branch_cams',
-    'default_target_layer', 'load_rgb', 'prepare_input'
+    'default_target_layer', 'load_rgb', 'prepare_input', 'target_layer'
 ]
 
 #: ``--branch`` values: the CNN branch, the transformer branch, both.
@@ -104,20 +104,48 @@ def prepare_input(model: nn.Module, image: ImageLike,
     return data['inputs'], rgb
 
 
-def _last_block(model: nn.Module) -> nn.Module:
+def _block_index(model: nn.Module, block: int) -> int:
+    """``block`` (1..depth, negative from the end) as 1..depth."""
+    depth = len(model.backbone.block_names) + 1
+    index = depth + 1 + block if block < 0 else block
+    if not (isinstance(block, (int, np.integer)) and 1 <= index <= depth):
+        raise ValueError(f'block must be in 1..{depth} or -{depth}..-1, got '
+                         f'{block!r}')
+    return int(index)
+
+
+def target_layer(model: nn.Module, branch: str, block: int = -1) -> nn.Module:
+    """The layer whose output a branch's CAM explains, at block ``block``.
+
+    The CNN branch: the block's last bottleneck (``conv_1`` for block 1, the
+    fusion bottleneck of ``conv_trans_k``); for the last block, the map the
+    conv head pools. The transformer branch: the first LayerNorm of the
+    block's transformer layer, i.e. the tokens its attention mixes (the ViT
+    convention of grad-cam and of mmpretrain's ``--vit-like``); at the last
+    block, what the class token read by the transformer head is made of.
+    The patch tokens *after* the last layer reach no head of their branch.
+
+    Args:
+        model (nn.Module): As for :func:`branch_cam`.
+        branch (str): ``'conv'`` or ``'trans'``.
+        block (int): 1 is ``conv_1`` / ``trans_1``, ``k >= 2`` is
+            ``conv_trans_k``; negative values count from the end. Defaults
+            to -1, the last block.
+    """
+    _check_choice('branch', branch, BRANCHES[:2])
+    index = _block_index(model, block)
     backbone = model.backbone
-    return getattr(backbone, backbone.block_names[-1])
+    if index == 1:
+        return backbone.conv_1 if branch == 'conv' else backbone.trans_1.ln1
+    layer = getattr(backbone, f'conv_trans_{index}')
+    return layer.fusion_block if branch == 'conv' else layer.trans_block.ln1
 
 
 def default_target_layer(model: nn.Module, branch: str) -> nn.Module:
-    """The CNN branch: the last fusion bottleneck (the map the conv head
-    pools). The transformer branch: the first LayerNorm of the last
-    transformer layer, i.e. the tokens its attention mixes into the class
-    token that the transformer head reads (the ViT convention of grad-cam
-    and of mmpretrain's ``--vit-like``); the patch tokens *after* the last
-    layer reach no head of their branch."""
-    block = _last_block(model)
-    return block.fusion_block if branch == 'conv' else block.trans_block.ln1
+    """:func:`target_layer` at the last block: the last fusion bottleneck
+    (CNN branch), the tokens entering the last transformer layer's attention
+    (transformer branch)."""
+    return target_layer(model, branch)
 
 
 def _tokens_to_grid(backbone: nn.Module,
@@ -163,7 +191,8 @@ def branch_cam(model: nn.Module,
                branch: str = 'conv',
                method: str = 'gradcam',
                target_category: Optional[int] = None,
-               input_size: Optional[int] = None) -> np.ndarray:
+               input_size: Optional[int] = None,
+               target_block: int = -1) -> np.ndarray:
     """A class activation map of one Conformer branch, or of both.
 
     Args:
@@ -183,6 +212,11 @@ def branch_cam(model: nn.Module,
         input_size (int, optional): Short side of the input the map is
             computed on (the whole image is resized, aspect kept). Defaults
             to None: the side the model's config tests at, else the image's.
+        target_block (int): The block whose output is explained (see
+            :func:`target_layer`): 1..depth, negative from the end. Earlier
+            blocks have finer maps (stride 4 in blocks 1-4, 8, 16, and 32
+            after the last fusion bottleneck) but are less specific to the
+            class. Defaults to -1, the last block.
 
     Returns:
         np.ndarray: ``H x W`` float32 in [0, 1], at the image's resolution.
@@ -192,7 +226,8 @@ def branch_cam(model: nn.Module,
     _check_choice('method', method, METHODS)
     if branch == 'both':
         maps = [branch_cam(model, image, b, method, target_category,
-                           input_size) for b in ('conv', 'trans')]
+                           input_size, target_block)
+                for b in ('conv', 'trans')]
         return combine_branch_cams(*maps)
     import pytorch_grad_cam
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
@@ -203,6 +238,7 @@ def branch_cam(model: nn.Module,
             and 0 <= target_category < num_classes):
         raise ValueError(f'target_category must be an int in [0, '
                          f'{num_classes}), got {target_category!r}')
+    layer = target_layer(model, branch, target_block)
     was_training = model.training
     model.eval()
     try:
@@ -213,9 +249,8 @@ def branch_cam(model: nn.Module,
         targets = None if target_category is None else \
             [ClassifierOutputTarget(int(target_category))]
         wrapper = SummedLogits(model)
-        with cam_class(model=wrapper, target_layers=[
-                default_target_layer(model, branch)
-        ], reshape_transform=reshape) as cam:
+        with cam_class(model=wrapper, target_layers=[layer],
+                       reshape_transform=reshape) as cam:
             grayscale = cam(input_tensor=inputs, targets=targets)[0]
         wrapper.zero_grad(set_to_none=True)
     finally:
@@ -246,11 +281,7 @@ def cls_token_attention(model: nn.Module,
     if not backbone.with_cls_token:
         raise ValueError('class-token attention needs a backbone with '
                          'with_cls_token=True')
-    depth = len(backbone.block_names) + 1
-    index = depth + 1 + block if block < 0 else block
-    if not 1 <= index <= depth:
-        raise ValueError(f'block must be in 1..{depth} or -{depth}..-1, got '
-                         f'{block}')
+    index = _block_index(model, block)
     layer = backbone.trans_1 if index == 1 else getattr(
         backbone, f'conv_trans_{index}').trans_block
     attn = layer.attn

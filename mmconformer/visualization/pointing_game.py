@@ -46,30 +46,46 @@ def pointing_game(model: nn.Module,
                   methods: Sequence[str] = ('gradcam', 'gradcam++',
                                             'eigencam'),
                   input_size: Optional[int] = None,
-                  progress: Optional[Callable[[int], None]] = None
-                  ) -> Dict[str, object]:
+                  progress: Optional[Callable[[int], None]] = None,
+                  target_block: int = -1) -> Dict[str, object]:
     """Hit rate of every branch and method over ``(image, mask)`` pairs.
 
     For each image and method, the CNN and transformer maps are computed
     once; ``both`` is their mean, rescaled (as :func:`branch_cam` does).
 
+    Args:
+        model (nn.Module): As for :func:`branch_cam`.
+        pairs (Sequence[tuple]): ``(image path, mask path)`` pairs, e.g.
+            from :func:`find_image_mask_pairs`; a mask is non-zero on the
+            object.
+        methods (Sequence[str]): CAM methods, from :data:`METHODS`.
+            Defaults to ``('gradcam', 'gradcam++', 'eigencam')``.
+        input_size (int, optional): As for :func:`branch_cam`.
+        progress (Callable, optional): Called with the number of images
+            done after each image. Defaults to None.
+        target_block (int): As for :func:`branch_cam`. Defaults to -1.
+
     Returns:
         dict: ``images``; ``chance``, the mean fraction of the image the
-        masks cover (what a random point hits); ``hit_rate``, keyed
-        ``'<branch>/<method>'``.
+        masks cover (what a random point hits); ``centre``, the fraction of
+        masks that cover the image's centre pixel ``(H // 2, W // 2)`` (what
+        always pointing at the centre hits: a CAM must beat it to show more
+        than a centred dataset); ``hit_rate``, keyed ``'<branch>/<method>'``.
     """
     for method in methods:
         if method not in METHODS:
             raise ValueError(f'method must be one of {list(METHODS)}, got '
                              f'{method!r}')
     hits = {f'{b}/{m}': [] for b in BRANCHES for m in methods}
-    areas = []
+    areas, centres = [], []
     for index, (image, mask_path) in enumerate(pairs):
         mask = np.asarray(Image.open(mask_path).convert('L')) > 0
         areas.append(mask.mean())
+        centres.append(mask[mask.shape[0] // 2, mask.shape[1] // 2])
         for method in methods:
             maps = {
-                b: branch_cam(model, image, b, method, input_size=input_size)
+                b: branch_cam(model, image, b, method, input_size=input_size,
+                              target_block=target_block)
                 for b in ('conv', 'trans')
             }
             maps['both'] = combine_branch_cams(maps['conv'], maps['trans'])
@@ -78,4 +94,5 @@ def pointing_game(model: nn.Module,
         if progress is not None:
             progress(index + 1)
     return dict(images=len(pairs), chance=float(np.mean(areas)),
+                centre=float(np.mean(centres)),
                 hit_rate={k: float(np.mean(v)) for k, v in hits.items()})

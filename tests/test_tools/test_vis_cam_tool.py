@@ -69,6 +69,11 @@ def test_vis_cam_refusals(trained, tmp_path):
     bad = run(VIS_CAM, image, config, ckpt, '--target-category', '9',
               '--save-path', tmp_path / 'x.png')
     assert bad.returncode == 1 and 'in [0, 6), got 9' in bad.stderr
+    block = run(VIS_CAM, image, config, ckpt, '--target-block', '7',
+                '--save-path', tmp_path / 'x.png')
+    assert block.returncode == 1
+    assert block.stderr.strip() == \
+        'error: block must be in 1..6 or -6..-1, got 7'
     assert not (tmp_path / 'x.png').exists()
 
 
@@ -84,11 +89,17 @@ def test_pointing_game_tool(trained, tmp_path):
         '--val-per-class', '1', '--size', '32', '--masks'], check=True)
     out = tmp_path / 'pg.json'
     result = run(POINTING, config, ckpt, tmp_path / 'with', '--methods',
-                 'gradcam', '--json', out, '--figure', tmp_path / 'f.png')
+                 'gradcam', '--json', out, '--figure', tmp_path / 'f.png',
+                 '--target-block', '2')
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'Pointing game on 6 val images (chance: ' in result.stdout
+    assert '%, always the centre: ' in result.stdout
     report = json.loads(out.read_text())
     assert report['images'] == 6 and 0 < report['chance'] < 1
+    assert 0 <= report['centre'] <= 1 and report['target_block'] == 2
+    bad = run(POINTING, config, ckpt, tmp_path / 'with', '--methods',
+              'gradcam', '--target-block', '0')
+    assert bad.returncode == 1 and 'block must be in 1..6' in bad.stderr
     assert set(report['hit_rate']) == {'conv/gradcam', 'trans/gradcam',
                                        'both/gradcam'}
     assert (tmp_path / 'f.png').read_bytes().startswith(b'\x89PNG')

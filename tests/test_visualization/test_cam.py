@@ -7,8 +7,9 @@ from mmpretrain.registry import MODELS
 from PIL import Image
 
 from mmconformer.visualization import (branch_cam, cls_token_attention,
+                                       default_target_layer,
                                        find_image_mask_pairs, hit,
-                                       pointing_game)
+                                       pointing_game, target_layer)
 
 pytest.importorskip('pytorch_grad_cam')
 
@@ -94,6 +95,45 @@ def test_bad_arguments(model, image, kwargs, error, match):
         branch_cam(model, image, **kwargs)
 
 
+def test_target_layer_of_each_block(model):
+    backbone = model.backbone  # 6 blocks
+    assert default_target_layer(model, 'conv') is \
+        backbone.conv_trans_6.fusion_block
+    assert default_target_layer(model, 'trans') is \
+        backbone.conv_trans_6.trans_block.ln1
+    assert target_layer(model, 'conv', 1) is backbone.conv_1
+    assert target_layer(model, 'trans', 1) is backbone.trans_1.ln1
+    assert target_layer(model, 'conv', 3) is \
+        backbone.conv_trans_3.fusion_block
+    assert target_layer(model, 'trans', -2) is \
+        backbone.conv_trans_5.trans_block.ln1
+    for block in (0, 7, -7, 2.0):
+        with pytest.raises(ValueError, match='block must be in 1..6'):
+            target_layer(model, 'conv', block)
+    with pytest.raises(ValueError, match="branch must be one of"):
+        target_layer(model, 'both')
+
+
+def test_target_block_is_the_block_explained(model, image):
+    """Block 2's CNN map has stride 4 (a 16 x 23 grid for the 64 x 90
+    input), the last block's stride 32 (2 x 3). At the image resolution
+    each map is bilinear, so along a row it is piecewise linear with a
+    bend at each cell: block 2's row bends far more often."""
+    last = branch_cam(model, image, 'conv', 'eigencam', input_size=64)
+    second = branch_cam(model, image, 'conv', 'eigencam', input_size=64,
+                        target_block=2)
+    assert np.array_equal(last, branch_cam(
+        model, image, 'conv', 'eigencam', input_size=64, target_block=6))
+    assert not np.allclose(last, second, atol=1e-2)
+    def bends(cam):
+        row = cam[cam.shape[0] // 2].astype(np.float64)
+        return int((np.abs(np.diff(row, 2)) > 1e-4).sum())
+
+    assert bends(second) > 3 * max(bends(last), 1)
+    with pytest.raises(ValueError, match='block must be in 1..6'):
+        branch_cam(model, image, 'both', target_block=9)
+
+
 def test_bad_images(model):
     with pytest.raises(TypeError, match='H x W x 3 uint8 RGB'):
         branch_cam(model, np.zeros((8, 8), np.uint8))
@@ -161,9 +201,12 @@ def test_pointing_game_counts_and_chance(model, tmp_path):
     result = pointing_game(model, pairs, ['eigencam'], input_size=64)
     assert result['images'] == 2
     assert result['chance'] == pytest.approx((8 + 24) / 64)
+    assert result['centre'] == 0.5  # only b's mask covers (16, 16)
     assert set(result['hit_rate']) == {'conv/eigencam', 'trans/eigencam',
                                        'both/eigencam'}
     assert all(r in (0, 0.5, 1) for r in result['hit_rate'].values())
+    with pytest.raises(ValueError, match='block must be in 1..6'):
+        pointing_game(model, pairs, ['eigencam'], target_block=0)
     (tmp_path / 'masks' / 'val' / 'b' / '0.png').unlink()
     with pytest.raises(FileNotFoundError, match='--masks'):
         find_image_mask_pairs(str(tmp_path))

@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--input-size', type=int, default=None,
                         help='short side of the CAM input (default: the '
                         "config's test size)")
+    parser.add_argument('--target-block', type=int, default=-1,
+                        help='block whose output the CAMs explain (1..depth, '
+                        'negative from the end)')
     parser.add_argument('--limit', type=int, default=None,
                         help='score only the first N images')
     parser.add_argument('--json', default=None, metavar='OUT.json',
@@ -43,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def draw_examples(model, pairs, input_size, path):
+def draw_examples(model, pairs, input_size, target_block, path):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -60,7 +63,8 @@ def draw_examples(model, pairs, input_size, path):
         axes[0, column].set_title(name, fontsize=9)
         for row, branch in ((1, 'conv'), (2, 'trans')):
             cam = branch_cam(model, image, branch, 'gradcam',
-                             input_size=input_size)
+                             input_size=input_size,
+                             target_block=target_block)
             axes[row, column].imshow(rgb)
             axes[row, column].imshow(cam, cmap='jet', alpha=0.45, vmin=0,
                                      vmax=1)
@@ -104,12 +108,14 @@ def main(argv=None) -> int:
         result = pointing_game(
             model, pairs, args.methods, args.input_size,
             progress=lambda n: n % 50 == 0 and print_log(
-                f'{n}/{len(pairs)} images', logger='pointing-game'))
+                f'{n}/{len(pairs)} images', logger='pointing-game'),
+            target_block=args.target_block)
     except ValueError as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
     print(f'Pointing game on {result["images"]} {args.split} images '
-          f'(chance: {100 * result["chance"]:.1f}%)')
+          f'(chance: {100 * result["chance"]:.1f}%, always the centre: '
+          f'{100 * result["centre"]:.1f}%)')
     print(f'{"branch":<8}' + ''.join(f'{m:>11}' for m in args.methods))
     for branch in ('conv', 'trans', 'both'):
         print(f'{branch:<8}' + ''.join(
@@ -119,9 +125,11 @@ def main(argv=None) -> int:
         with atomic_write(args.json, 'w') as f:
             json.dump(dict(result, config=args.config,
                            checkpoint=args.checkpoint,
-                           input_size=args.input_size), f, indent=2)
+                           input_size=args.input_size,
+                           target_block=args.target_block), f, indent=2)
     if args.figure:
-        draw_examples(model, pairs, args.input_size, args.figure)
+        draw_examples(model, pairs, args.input_size, args.target_block,
+                      args.figure)
         print(f'Saved {args.figure}')
     return 0
 

@@ -31,6 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help='CAM method (grad-cam)')
     parser.add_argument('--target-category', type=int, default=None,
                         help='class index to explain (default: predicted)')
+    parser.add_argument('--target-block', type=int, default=-1,
+                        help='block whose output the CAMs explain (1..depth, '
+                        'negative from the end; earlier blocks have finer '
+                        'maps)')
     parser.add_argument('--attention-block', type=int, default=-1,
                         help='transformer layer whose class-token attention '
                         'is drawn (1..depth, negative from the end)')
@@ -77,7 +81,8 @@ def main(argv=None) -> int:
     try:
         cams = {
             branch: branch_cam(model, args.img, branch, args.method,
-                               args.target_category, args.input_size)
+                               args.target_category, args.input_size,
+                               args.target_block)
             for branch in branches
         }
         if args.branch == 'both':  # from the two maps, not computed again
