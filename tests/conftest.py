@@ -4,15 +4,6 @@ import torch
 import mmconformer  # noqa: F401  (registers the models)
 
 
-def pytest_configure(config):
-    config.addinivalue_line(
-        'markers', 'slow: end-to-end test (seconds to minutes); CI runs it')
-    config.addinivalue_line(
-        'markers', 'mmcv_independent: a slow test whose outcome cannot depend '
-        'on mmcv vs mmcv-lite or on ../shared; the plain-clone CI run leaves '
-        'it out')
-
-
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)

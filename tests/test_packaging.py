@@ -44,7 +44,6 @@ def build(kind, out_dir, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.mmcv_independent
 def test_wheel_ships_mim_folder(tmp_path):
     out = tmp_path / 'dist'
     build('wheel', out, tmp_path)
@@ -74,7 +73,6 @@ def test_wheel_ships_mim_folder(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.mmcv_independent
 def test_sdist_ships_mim_folder(tmp_path):
     out = tmp_path / 'dist'
     build('sdist', out, tmp_path)

@@ -126,7 +126,6 @@ def test_a_non_conformer_model_is_refused():
 
 
 @pytest.mark.slow
-@pytest.mark.mmcv_independent
 def test_compiled_copy_predicts_like_the_model(native_bf16):
     """Really compiled (Inductor, freezing), in bf16: predict and tensor
     mode give the eager fp32 model's answers within bf16 tolerance."""

@@ -10,6 +10,7 @@ from _training import TOOLS, make_shapes, run
 
 
 @pytest.mark.slow
+@pytest.mark.plain_clone
 def test_run_demo_trains_evaluates_and_reports(tmp_path):
     data = make_shapes(tmp_path / 'shapes', train=6, val=2)
     out = run([

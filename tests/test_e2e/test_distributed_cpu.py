@@ -134,6 +134,7 @@ def make_imagenet_folder(root, num_classes=4, per_class=8, val_images=8):
 
 
 @pytest.mark.slow
+@pytest.mark.plain_clone
 def test_mission_command_on_cpu(tmp_path):
     """The README's headline, `mim train mmpretrain
     configs/conformer-tiny-p16_8xb128_in1k.py --launcher pytorch`, with 2 CPU

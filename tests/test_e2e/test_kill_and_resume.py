@@ -19,7 +19,6 @@ OPTIONS = ('train_dataloader.batch_size=12', 'train_cfg.val_interval=1',
 
 
 @pytest.mark.slow
-@pytest.mark.mmcv_independent
 def test_sigkill_then_resume_loses_only_the_unfinished_epoch(tmp_path):
     data = make_shapes(tmp_path / 'shapes', train=8, val=2)
     work = tmp_path / 'work'

@@ -29,6 +29,7 @@ def trained(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.plain_clone
 def test_mim_train_runs_mmpretrains_train_py(trained):
     assert 'Epoch(train) [1]' in trained['log']
     assert 'mmpretrain' in trained['log']  # mmpretrain's tools/train.py
@@ -46,6 +47,7 @@ def test_mim_train_amp_runs_bf16_autocast_on_cpu(trained):
 
 
 @pytest.mark.slow
+@pytest.mark.plain_clone
 def test_mim_test_evaluates(trained):
     log = run([
         MIM, 'test', 'mmpretrain', DEMO, '--checkpoint',
@@ -57,6 +59,7 @@ def test_mim_test_evaluates(trained):
 
 
 @pytest.mark.slow
+@pytest.mark.plain_clone
 def test_get_model_and_inferencer_agree(trained):
     import mmconformer  # noqa: F401
     from mmpretrain import get_model
@@ -90,7 +93,6 @@ def test_infer_tool_reports_missing_files(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.mmcv_independent
 def test_infer_tool_fast_path_gives_the_same_answers(trained):
     """--fast fp32 (folded, channels_last, compiled with freezing) ranks the
     val images as the eager model does, through the same Inferencer."""

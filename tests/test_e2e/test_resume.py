@@ -18,7 +18,6 @@ def epoch_losses(log, epoch):
 
 
 @pytest.mark.slow
-@pytest.mark.mmcv_independent
 def test_resume_is_bit_identical(tmp_path):
     data = make_shapes(tmp_path / 'shapes')
     full_log = train(tmp_path / 'full', data, 'train_cfg.max_epochs=2',
@@ -42,7 +41,6 @@ def test_resume_is_bit_identical(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.mmcv_independent
 def test_resume_from_explicit_path(tmp_path):
     data = make_shapes(tmp_path / 'shapes', train=4, val=1)
     train(tmp_path / 'a', data, 'train_cfg.max_epochs=1', *COMMON)

@@ -5,7 +5,6 @@ from _training import make_shapes, train
 
 
 @pytest.mark.slow
-@pytest.mark.mmcv_independent
 def test_compile_true_trains_through_the_runner(tmp_path):
     data = make_shapes(tmp_path / 'shapes', train=4, val=1)
     config = write_tiny_config(tmp_path / 'compiled.py', base_channels=16,

@@ -26,6 +26,7 @@ def make_seg_shapes(dest, train=4, val=2):
 
 
 @pytest.mark.slow
+@pytest.mark.plain_clone
 @pytest.mark.skipif(dense_task_unavailable('mmseg') is not None,
                     reason=str(dense_task_unavailable('mmseg')))
 def test_seg_demo_trains_evaluates_draws_and_reports(tmp_path):

@@ -20,7 +20,6 @@ FAKE_SCONTROL = '''#!/usr/bin/env bash
 
 
 @pytest.mark.slow
-@pytest.mark.mmcv_independent
 def test_slurm_train_then_test_on_cpu(tmp_path):
     data = make_shapes(tmp_path / 'shapes', train=4, val=1)
     bin_dir = tmp_path / 'bin'

@@ -11,8 +11,13 @@ from mmconformer.utils import dense_task_unavailable
 
 # Without the compiled mmcv (mmcv-lite) every test here skips, with the
 # one-line reason; the module imports mmdet only inside its tests.
-pytestmark = pytest.mark.skipif(dense_task_unavailable('mmdet') is not None,
-                                reason=str(dense_task_unavailable('mmdet')))
+# plain_clone: CI's plain clone (mmcv-lite) shows that every test here skips
+# with its reason
+pytestmark = [
+    pytest.mark.skipif(dense_task_unavailable('mmdet') is not None,
+                       reason=str(dense_task_unavailable('mmdet'))),
+    pytest.mark.plain_clone,
+]
 
 #: name -> (config file, ImageNet config of the backbone, schedule)
 DET_CONFIGS = {

@@ -11,8 +11,13 @@ from mmconformer.utils import dense_task_unavailable
 
 # Without the compiled mmcv (mmcv-lite) every test here skips, with the
 # one-line reason; the module imports mmseg only inside its tests.
-pytestmark = pytest.mark.skipif(dense_task_unavailable('mmseg') is not None,
-                                reason=str(dense_task_unavailable('mmseg')))
+# plain_clone: CI's plain clone (mmcv-lite) shows that every test here skips
+# with its reason
+pytestmark = [
+    pytest.mark.skipif(dense_task_unavailable('mmseg') is not None,
+                       reason=str(dense_task_unavailable('mmseg'))),
+    pytest.mark.plain_clone,
+]
 
 SEG_CONFIGS = {
     'conv': osp.join(CONFIG_DIR, 'mmseg', 'upernet_conformer-small-p32_'

@@ -118,7 +118,6 @@ def test_any_classifier_config_json_plot_and_ratios(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.mmcv_independent
 def test_sweep_ranks_every_peer_in_one_run(tmp_path):
     """Eager settings of both, mmpretrain compiled with freezing, our fast
     path and onnxruntime on our export: one interleaved run (a 3-block

@@ -44,6 +44,7 @@ def run(*args):
 
 
 @pytest.mark.slow
+@pytest.mark.plain_clone
 def test_vis_cam_writes_the_figure(trained, tmp_path):
     config, ckpt, data = trained
     out = tmp_path / 'cam.png'

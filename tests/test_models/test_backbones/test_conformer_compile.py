@@ -6,7 +6,6 @@ from mmconformer import ConformerBackbone
 
 
 @pytest.mark.slow
-@pytest.mark.mmcv_independent
 def test_compiles_with_fullgraph_and_matches_eager():
     model = ConformerBackbone(arch=TINY_ARCH, base_channels=16).eval()
     compiled = torch.compile(model, fullgraph=True)  # raises on graph breaks
