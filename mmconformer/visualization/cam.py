@@ -107,11 +107,13 @@ def prepare_input(model: nn.Module, image: ImageLike,
 def _block_index(model: nn.Module, block: int) -> int:
     """``block`` (1..depth, negative from the end) as 1..depth."""
     depth = len(model.backbone.block_names) + 1
-    index = depth + 1 + block if block < 0 else block
-    if not (isinstance(block, (int, np.integer)) and 1 <= index <= depth):
+    valid = isinstance(block, (int, np.integer)) and not isinstance(
+        block, bool) and 1 <= (depth + 1 + block if block < 0 else block) \
+        <= depth
+    if not valid:
         raise ValueError(f'block must be in 1..{depth} or -{depth}..-1, got '
                          f'{block!r}')
-    return int(index)
+    return int(depth + 1 + block if block < 0 else block)
 
 
 def target_layer(model: nn.Module, branch: str, block: int = -1) -> nn.Module:

@@ -107,7 +107,7 @@ def test_target_layer_of_each_block(model):
         backbone.conv_trans_3.fusion_block
     assert target_layer(model, 'trans', -2) is \
         backbone.conv_trans_5.trans_block.ln1
-    for block in (0, 7, -7, 2.0):
+    for block in (0, 7, -7, 2.0, '2', True):
         with pytest.raises(ValueError, match='block must be in 1..6'):
             target_layer(model, 'conv', block)
     with pytest.raises(ValueError, match="branch must be one of"):
