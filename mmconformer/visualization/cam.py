@@ -107,13 +107,12 @@ def prepare_input(model: nn.Module, image: ImageLike,
 def _block_index(model: nn.Module, block: int) -> int:
     """``block`` (1..depth, negative from the end) as 1..depth."""
     depth = len(model.backbone.block_names) + 1
-    valid = isinstance(block, (int, np.integer)) and not isinstance(
-        block, bool) and 1 <= (depth + 1 + block if block < 0 else block) \
-        <= depth
-    if not valid:
-        raise ValueError(f'block must be in 1..{depth} or -{depth}..-1, got '
-                         f'{block!r}')
-    return int(depth + 1 + block if block < 0 else block)
+    if isinstance(block, (int, np.integer)) and not isinstance(block, bool):
+        index = int(depth + 1 + block if block < 0 else block)
+        if 1 <= index <= depth:
+            return index
+    raise ValueError(f'block must be in 1..{depth} or -{depth}..-1, got '
+                     f'{block!r}')
 
 
 def target_layer(model: nn.Module, branch: str, block: int = -1) -> nn.Module:
@@ -216,9 +215,9 @@ def branch_cam(model: nn.Module,
             to None: the side the model's config tests at, else the image's.
         target_block (int): The block whose output is explained (see
             :func:`target_layer`): 1..depth, negative from the end. Earlier
-            blocks have finer maps (stride 4 in blocks 1-4, 8, 16, and 32
-            after the last fusion bottleneck) but are less specific to the
-            class. Defaults to -1, the last block.
+            blocks have finer maps (stride 4, 8 and 16 in the three stages,
+            32 after the last fusion bottleneck) but are less specific to
+            the class. Defaults to -1, the last block.
 
     Returns:
         np.ndarray: ``H x W`` float32 in [0, 1], at the image's resolution.
