@@ -1,11 +1,11 @@
+"""tools/analysis_tools/get_flops.py, called in this process (its main()):
+a subprocess per arch would spend most of its time importing mmpretrain."""
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
-from _helpers import CONFIG_DIR, REPO_ROOT
+from _helpers import CONFIG_DIR, load_tool
 
-TOOL = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'get_flops.py')
+TOOL = load_tool('analysis_tools/get_flops.py')
 # Published FLOPs (mmpretrain metafile) and params.
 PUBLISHED = {
     'tiny-p16': (4_899_611_328, 23_524_704),
@@ -15,11 +15,13 @@ PUBLISHED = {
 }
 
 
-def run(*args):
-    result = subprocess.run([sys.executable, TOOL, *args],
-                            capture_output=True, text=True, cwd=REPO_ROOT)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+def run(capsys, *args):
+    """The tool's stdout; the default scope it sets stays in this test."""
+    from mmengine.registry import DefaultScope
+    capsys.readouterr()
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        assert TOOL.main(list(args)) in (None, 0)
+    return capsys.readouterr().out
 
 
 def value(stdout, prefix):
@@ -30,8 +32,8 @@ def value(stdout, prefix):
 
 @pytest.mark.slow
 @pytest.mark.parametrize('name', list(PUBLISHED))
-def test_flops_within_one_percent_of_published(name):
-    out = run(osp.join(CONFIG_DIR, f'conformer-{name}_8xb128_in1k.py'))
+def test_flops_within_one_percent_of_published(name, capsys):
+    out = run(capsys, osp.join(CONFIG_DIR, f'conformer-{name}_8xb128_in1k.py'))
     flops = value(out, 'FLOPs (mmengine.analysis')
     published, params = PUBLISHED[name]
     assert abs(flops - published) / published < 0.01
@@ -45,13 +47,12 @@ def test_flops_within_one_percent_of_published(name):
     assert value(out, 'FLOPs including attention') == flops + attention
 
 
-def test_shape_option_and_errors():
-    out = run(osp.join(CONFIG_DIR, 'conformer-tiny-p16_8xb128_in1k.py'),
+def test_shape_option_and_errors(capsys):
+    out = run(capsys, osp.join(CONFIG_DIR, 'conformer-tiny-p16_8xb128_in1k.py'),
               '--shape', '112')
     assert 'Input shape: (3, 112, 112)' in out
     assert value(out, 'Attention matmuls') == 12 * 2 * 50**2 * 384
-    bad = subprocess.run(
-        [sys.executable, TOOL,
-         osp.join(CONFIG_DIR, 'conformer-tiny-p16_8xb128_in1k.py'),
-         '--shape', '1', '2', '3'], capture_output=True, text=True)
-    assert bad.returncode == 2 and '--shape' in bad.stderr
+    with pytest.raises(SystemExit) as bad:
+        TOOL.main([osp.join(CONFIG_DIR, 'conformer-tiny-p16_8xb128_in1k.py'),
+                   '--shape', '1', '2', '3'])
+    assert bad.value.code == 2 and '--shape' in capsys.readouterr().err

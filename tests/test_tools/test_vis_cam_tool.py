@@ -7,13 +7,12 @@ import sys
 
 import pytest
 import torch
-from _helpers import REPO_ROOT, SMALL_ARCH
+from _helpers import REPO_ROOT, SMALL_ARCH, load_tool
 from _training import make_shapes
 from mmpretrain.registry import MODELS
 
 pytest.importorskip('pytorch_grad_cam')
 VIS_CAM = osp.join(REPO_ROOT, 'tools', 'visualization', 'vis_cam.py')
-POINTING = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'pointing_game.py')
 CONFIG = f'''
 _base_ = ['{REPO_ROOT}/configs/demo/conformer-tiny-p16_1xb32_shapes.py']
 model = dict(backbone=dict(arch=dict(_delete_=True, **{SMALL_ARCH!r}),
@@ -43,6 +42,19 @@ def run(*args):
                           capture_output=True, text=True, cwd=REPO_ROOT)
 
 
+def call(tool, capsys, *args):
+    """``tool.main(args)`` in this process (the refusals need no process of
+    their own: test_vis_cam_writes_the_figure runs a real one): the exit
+    code, stdout and stderr."""
+    capsys.readouterr()
+    try:
+        code = tool.main([str(a) for a in args])
+    except SystemExit as exit_:
+        code = exit_.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
 @pytest.mark.slow
 @pytest.mark.plain_clone
 def test_vis_cam_writes_the_figure(trained, tmp_path):
@@ -57,50 +69,50 @@ def test_vis_cam_writes_the_figure(trained, tmp_path):
     assert 'Warning' not in result.stderr
 
 
-def test_vis_cam_refusals(trained, tmp_path):
+def test_vis_cam_refusals(trained, tmp_path, capsys):
     config, ckpt, data = trained
     image = data / 'val' / 'ring' / '00000.png'
-    missing = run(VIS_CAM, tmp_path / 'none.png', config, ckpt,
-                  '--save-path', tmp_path / 'x.png')
-    assert missing.returncode == 1
-    assert missing.stderr.strip() == \
-        f'error: file not found: {tmp_path / "none.png"}'
-    nothing = run(VIS_CAM, image, config, ckpt)
-    assert nothing.returncode == 2 and 'give --save-path' in nothing.stderr
-    bad = run(VIS_CAM, image, config, ckpt, '--target-category', '9',
-              '--save-path', tmp_path / 'x.png')
-    assert bad.returncode == 1 and 'in [0, 6), got 9' in bad.stderr
-    block = run(VIS_CAM, image, config, ckpt, '--target-block', '7',
-                '--save-path', tmp_path / 'x.png')
-    assert block.returncode == 1
-    assert block.stderr.strip() == \
-        'error: block must be in 1..6 or -6..-1, got 7'
+    tool = load_tool('visualization/vis_cam.py')
+    code, _, err = call(tool, capsys, tmp_path / 'none.png', config, ckpt,
+                        '--save-path', tmp_path / 'x.png')
+    assert code == 1
+    assert err.strip() == f'error: file not found: {tmp_path / "none.png"}'
+    code, _, err = call(tool, capsys, image, config, ckpt)
+    assert code == 2 and 'give --save-path' in err
+    code, _, err = call(tool, capsys, image, config, ckpt,
+                        '--target-category', '9', '--save-path',
+                        tmp_path / 'x.png')
+    assert code == 1 and 'in [0, 6), got 9' in err
+    code, _, err = call(tool, capsys, image, config, ckpt, '--target-block',
+                        '7', '--save-path', tmp_path / 'x.png')
+    assert code == 1
+    assert err.strip() == 'error: block must be in 1..6 or -6..-1, got 7'
     assert not (tmp_path / 'x.png').exists()
 
 
 @pytest.mark.slow
-def test_pointing_game_tool(trained, tmp_path):
+def test_pointing_game_tool(trained, tmp_path, capsys):
     config, ckpt, _ = trained
-    data = make_shapes(tmp_path / 'masked', train=1, val=1, size=32)
-    no_masks = run(POINTING, config, ckpt, data)
-    assert no_masks.returncode == 1 and '--masks' in no_masks.stderr
-    subprocess.run([sys.executable, osp.join(
-        REPO_ROOT, 'tools', 'dataset_converters', 'make_shapes_dataset.py'),
-        str(tmp_path / 'with'), '--train-per-class', '1',
-        '--val-per-class', '1', '--size', '32', '--masks'], check=True)
+    tool = load_tool('analysis_tools/pointing_game.py')
+    shapes = load_tool('dataset_converters/make_shapes_dataset.py')
+    shapes.make_dataset(str(tmp_path / 'masked'), 1, 1, 32)
+    code, _, err = call(tool, capsys, config, ckpt, tmp_path / 'masked')
+    assert code == 1 and '--masks' in err
+    shapes.make_dataset(str(tmp_path / 'with'), 1, 1, 32, masks=True)
     out = tmp_path / 'pg.json'
-    result = run(POINTING, config, ckpt, tmp_path / 'with', '--methods',
-                 'gradcam', '--json', out, '--figure', tmp_path / 'f.png',
-                 '--target-block', '2')
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert 'Pointing game on 6 val images (chance: ' in result.stdout
-    assert '%, always the centre: ' in result.stdout
+    code, stdout, err = call(tool, capsys, config, ckpt, tmp_path / 'with',
+                             '--methods', 'gradcam', '--json', out,
+                             '--figure', tmp_path / 'f.png',
+                             '--target-block', '2')
+    assert code == 0, err[-3000:]
+    assert 'Pointing game on 6 val images (chance: ' in stdout
+    assert '%, always the centre: ' in stdout
     report = json.loads(out.read_text())
     assert report['images'] == 6 and 0 < report['chance'] < 1
     assert 0 <= report['centre'] <= 1 and report['target_block'] == 2
-    bad = run(POINTING, config, ckpt, tmp_path / 'with', '--methods',
-              'gradcam', '--target-block', '0')
-    assert bad.returncode == 1 and 'block must be in 1..6' in bad.stderr
+    code, _, err = call(tool, capsys, config, ckpt, tmp_path / 'with',
+                        '--methods', 'gradcam', '--target-block', '0')
+    assert code == 1 and 'block must be in 1..6' in err
     assert set(report['hit_rate']) == {'conv/gradcam', 'trans/gradcam',
                                        'both/gradcam'}
     assert (tmp_path / 'f.png').read_bytes().startswith(b'\x89PNG')
