@@ -242,7 +242,13 @@ def test_fuzz_cli_in_a_real_process(tmp_path, real):
     tool = os.path.join(REPO_ROOT, 'tools', 'model_converters',
                         'conformer_to_mmpretrain.py')
     corpus = fuzz_corpus(real, seed=1)
-    for name, data in corpus[::250]:
+    # one entry of each kind (random bytes, a cut file, a flipped bit): a
+    # process spends ~10 s importing mmpretrain, and the in-process fuzz
+    # above covers the whole corpus
+    picks = [entry for entry in corpus
+             if entry[0] in ('random-0', 'zip-cut-50%')] + [corpus[-1]]
+    assert len(picks) == 3 and picks[-1][0].startswith('zip-flip-')
+    for name, data in picks:
         src = write(tmp_path / 'src.pth', data)
         result = subprocess.run(
             [sys.executable, tool, str(src), str(tmp_path / 'dst.pth')],

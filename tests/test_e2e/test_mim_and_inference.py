@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 from _helpers import REPO_ROOT
 from _training import DEMO, TOOLS, data_options, make_shapes, run
 
@@ -92,15 +93,36 @@ def test_infer_tool_reports_missing_files(tmp_path):
     assert 'file not found' in result.stderr
 
 
+@pytest.fixture(scope='module')
+def tiny_classifier(tmp_path_factory):
+    """The demo config with a 3-block arch and a checkpoint of it (random
+    weights, non-trivial BatchNorm statistics, the demo's classes): what
+    --fast compiles in seconds rather than a minute."""
+    from _helpers import randomize_batchnorm, write_tiny_config
+    from mmengine.config import Config
+    from mmpretrain.registry import MODELS
+    tmp = tmp_path_factory.mktemp('tiny')
+    config = write_tiny_config(tmp / 'tiny.py', base_channels=16)
+    model = MODELS.build(Config.fromfile(config).model)
+    model.init_weights()
+    randomize_batchnorm(model)
+    classes = ('bar', 'cross', 'disc', 'ring', 'square', 'triangle')
+    torch.save({'state_dict': model.state_dict(),
+                'meta': {'dataset_meta': {'classes': classes}}},
+               tmp / 'tiny.pth')
+    return config, str(tmp / 'tiny.pth')
+
+
 @pytest.mark.slow
-def test_infer_tool_fast_path_gives_the_same_answers(trained):
+def test_infer_tool_fast_path_gives_the_same_answers(trained,
+                                                     tiny_classifier):
     """--fast fp32 (folded, channels_last, compiled with freezing) ranks the
     val images as the eager model does, through the same Inferencer."""
-    ckpt = str(trained['work'] / 'epoch_1.pth')
+    config, ckpt = tiny_classifier
     images = sorted(str(p) for p in (trained['data'] / 'val').rglob('*.png'))
 
     def classify(*extra):
-        out = run([sys.executable, osp.join(TOOLS, 'infer.py'), DEMO, ckpt,
+        out = run([sys.executable, osp.join(TOOLS, 'infer.py'), config, ckpt,
                    *images, '--batch-size', '4', *extra])
         rows = [line.split('\t') for line in out.splitlines()
                 if line.split('\t')[0] in images]

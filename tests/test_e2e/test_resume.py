@@ -1,8 +1,11 @@
-"""Kill-free resume: 2 epochs == 1 epoch + resume to 2, bit for bit."""
+"""Kill-free resume: 2 epochs == 1 epoch + resume to 2, bit for bit. On the
+demo config with a 3-block arch: what is resumed (weights, AdamW state, the
+schedulers, the data order) does not depend on the arch's size."""
 import re
 
 import pytest
 import torch
+from _helpers import write_tiny_config
 from _training import make_shapes, train
 
 COMMON = ('randomness.seed=0', 'randomness.deterministic=True',
@@ -20,12 +23,14 @@ def epoch_losses(log, epoch):
 @pytest.mark.slow
 def test_resume_is_bit_identical(tmp_path):
     data = make_shapes(tmp_path / 'shapes')
+    config = write_tiny_config(tmp_path / 'tiny.py', base_channels=16)
     full_log = train(tmp_path / 'full', data, 'train_cfg.max_epochs=2',
-                     *COMMON)
-    train(tmp_path / 'part', data, 'train_cfg.max_epochs=1', *COMMON)
+                     *COMMON, config=config)
+    train(tmp_path / 'part', data, 'train_cfg.max_epochs=1', *COMMON,
+          config=config)
     assert not (tmp_path / 'part' / 'epoch_2.pth').exists()
     resumed_log = train(tmp_path / 'part', data, 'train_cfg.max_epochs=2',
-                        *COMMON, extra=('--resume', ))
+                        *COMMON, extra=('--resume', ), config=config)
     assert 'Auto resumed from the latest checkpoint' in resumed_log or \
         'resumed from' in resumed_log.lower()
     assert 'Epoch(train) [1]' not in resumed_log
@@ -43,8 +48,11 @@ def test_resume_is_bit_identical(tmp_path):
 @pytest.mark.slow
 def test_resume_from_explicit_path(tmp_path):
     data = make_shapes(tmp_path / 'shapes', train=4, val=1)
-    train(tmp_path / 'a', data, 'train_cfg.max_epochs=1', *COMMON)
+    config = write_tiny_config(tmp_path / 'tiny.py', base_channels=16)
+    train(tmp_path / 'a', data, 'train_cfg.max_epochs=1', *COMMON,
+          config=config)
     log = train(tmp_path / 'b', data, 'train_cfg.max_epochs=2', *COMMON,
-                extra=('--resume', str(tmp_path / 'a' / 'epoch_1.pth')))
+                extra=('--resume', str(tmp_path / 'a' / 'epoch_1.pth')),
+                config=config)
     assert 'Epoch(train) [2]' in log and 'Epoch(train) [1]' not in log
     assert (tmp_path / 'b' / 'epoch_2.pth').exists()
