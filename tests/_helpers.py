@@ -55,3 +55,38 @@ def write_tiny_config(path, base_channels: int = 64, extra: str = '') -> str:
                 f'\n                  base_channels={base_channels}),\n'
                 f'    head=dict(in_channels={head_in!r}))\n' + extra)
     return str(path)
+
+
+def call_main(tool, capsys, *args):
+    """``tool.main(args)`` (a module from :func:`load_tool`) in this process,
+    which saves the ~10 s a subprocess spends importing mmpretrain: the exit
+    code (argparse's ``SystemExit`` included), stdout and stderr. The default
+    scope a tool sets stays inside the call."""
+    from mmengine.registry import DefaultScope
+    capsys.readouterr()
+    try:
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            code = tool.main([str(a) for a in args])
+    except SystemExit as exit_:
+        code = exit_.code
+    out = capsys.readouterr()
+    return code or 0, out.out, out.err
+
+
+#: The shapes demo's classes, in CustomDataset's (sorted folder) order.
+SHAPES_CLASSES = ('bar', 'cross', 'disc', 'ring', 'square', 'triangle')
+
+
+def save_classifier_checkpoint(config: str, path) -> str:
+    """Build the classifier of ``config``, give it non-trivial BatchNorm
+    statistics and save it as training would (with the shapes' classes in
+    its meta): a checkpoint for tools' tests without a training run."""
+    from mmengine.config import Config
+    from mmpretrain.registry import MODELS
+    model = MODELS.build(Config.fromfile(str(config)).model)
+    model.init_weights()
+    randomize_batchnorm(model)
+    torch.save({'state_dict': model.state_dict(),
+                'meta': {'dataset_meta': {'classes': SHAPES_CLASSES}}},
+               path)
+    return str(path)

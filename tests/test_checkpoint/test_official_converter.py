@@ -7,7 +7,7 @@ import sys
 
 import pytest
 import torch
-from _helpers import (CONFIG_DIR, REPO_ROOT, TINY_ARCH, load_tool,
+from _helpers import (CONFIG_DIR, REPO_ROOT, TINY_ARCH, call_main, load_tool,
                       randomize_batchnorm)
 from _official_layout import to_official
 from mmengine.config import Config
@@ -177,9 +177,9 @@ def test_cli_errors_exit_nonzero_and_leave_dst(tmp_path, kind, capsys):
         del sd['conv_cls_head.bias']
         torch.save(sd, src)
     tool = load_tool('model_converters/conformer_to_mmpretrain.py')
-    capsys.readouterr()
-    assert tool.main([str(src), str(dst)]) == 1
-    err = capsys.readouterr().err.strip()
+    code, _, err = call_main(tool, capsys, src, dst)
+    assert code == 1
+    err = err.strip()
     assert err.startswith('error:') and len(err.splitlines()) == 1, err
     assert dst.read_bytes() == b'previous content'
     assert sorted(os.listdir(tmp_path)) == sorted(

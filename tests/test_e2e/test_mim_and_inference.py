@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-import torch
 from _helpers import REPO_ROOT
 from _training import DEMO, TOOLS, data_options, make_shapes, run
 
@@ -98,19 +97,10 @@ def tiny_classifier(tmp_path_factory):
     """The demo config with a 3-block arch and a checkpoint of it (random
     weights, non-trivial BatchNorm statistics, the demo's classes): what
     --fast compiles in seconds rather than a minute."""
-    from _helpers import randomize_batchnorm, write_tiny_config
-    from mmengine.config import Config
-    from mmpretrain.registry import MODELS
+    from _helpers import save_classifier_checkpoint, write_tiny_config
     tmp = tmp_path_factory.mktemp('tiny')
     config = write_tiny_config(tmp / 'tiny.py', base_channels=16)
-    model = MODELS.build(Config.fromfile(config).model)
-    model.init_weights()
-    randomize_batchnorm(model)
-    classes = ('bar', 'cross', 'disc', 'ring', 'square', 'triangle')
-    torch.save({'state_dict': model.state_dict(),
-                'meta': {'dataset_meta': {'classes': classes}}},
-               tmp / 'tiny.pth')
-    return config, str(tmp / 'tiny.pth')
+    return config, save_classifier_checkpoint(config, tmp / 'tiny.pth')
 
 
 @pytest.mark.slow

@@ -10,8 +10,8 @@ def test_compile_true_trains_through_the_runner(tmp_path):
     config = write_tiny_config(tmp_path / 'compiled.py', base_channels=16,
                                extra='compile = True\n')
     # 2 iterations: the second recompiles the optimizer's step (the warm-up
-    # changed the lr it was specialised on), as every user's run does; each
-    # compile of a 3-block model's train step takes ~30 s on 2 cores
+    # changed the lr it was specialised on), as every user's run does. With
+    # a cold Inductor cache this test took 6 min on 2 AVX2 cores (README)
     log = train(tmp_path / 'work', data, 'train_cfg.max_epochs=1',
                 'train_dataloader.batch_size=12', 'train_cfg.val_interval=1',
                 'default_hooks.logger.interval=1', config=str(config))

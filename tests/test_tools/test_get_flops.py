@@ -3,9 +3,10 @@ a subprocess per arch would spend most of its time importing mmpretrain."""
 import os.path as osp
 
 import pytest
-from _helpers import CONFIG_DIR, load_tool
+from _helpers import CONFIG_DIR, call_main, load_tool
 
 TOOL = load_tool('analysis_tools/get_flops.py')
+TINY = osp.join(CONFIG_DIR, 'conformer-tiny-p16_8xb128_in1k.py')
 # Published FLOPs (mmpretrain metafile) and params.
 PUBLISHED = {
     'tiny-p16': (4_899_611_328, 23_524_704),
@@ -16,12 +17,9 @@ PUBLISHED = {
 
 
 def run(capsys, *args):
-    """The tool's stdout; the default scope it sets stays in this test."""
-    from mmengine.registry import DefaultScope
-    capsys.readouterr()
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        assert TOOL.main(list(args)) in (None, 0)
-    return capsys.readouterr().out
+    code, out, err = call_main(TOOL, capsys, *args)
+    assert code == 0, err
+    return out
 
 
 def value(stdout, prefix):
@@ -48,11 +46,8 @@ def test_flops_within_one_percent_of_published(name, capsys):
 
 
 def test_shape_option_and_errors(capsys):
-    out = run(capsys, osp.join(CONFIG_DIR, 'conformer-tiny-p16_8xb128_in1k.py'),
-              '--shape', '112')
+    out = run(capsys, TINY, '--shape', '112')
     assert 'Input shape: (3, 112, 112)' in out
     assert value(out, 'Attention matmuls') == 12 * 2 * 50**2 * 384
-    with pytest.raises(SystemExit) as bad:
-        TOOL.main([osp.join(CONFIG_DIR, 'conformer-tiny-p16_8xb128_in1k.py'),
-                   '--shape', '1', '2', '3'])
-    assert bad.value.code == 2 and '--shape' in capsys.readouterr().err
+    code, _, err = call_main(TOOL, capsys, TINY, '--shape', '1', '2', '3')
+    assert code == 2 and '--shape' in err

@@ -6,10 +6,9 @@ import subprocess
 import sys
 
 import pytest
-import torch
-from _helpers import REPO_ROOT, SMALL_ARCH, load_tool
+from _helpers import (REPO_ROOT, SMALL_ARCH, call_main, load_tool,
+                      save_classifier_checkpoint)
 from _training import make_shapes
-from mmpretrain.registry import MODELS
 
 pytest.importorskip('pytorch_grad_cam')
 VIS_CAM = osp.join(REPO_ROOT, 'tools', 'visualization', 'vis_cam.py')
@@ -23,36 +22,17 @@ model = dict(backbone=dict(arch=dict(_delete_=True, **{SMALL_ARCH!r}),
 
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
-    from mmengine.config import Config
     tmp = tmp_path_factory.mktemp('cam')
     config = tmp / 'tiny.py'
     config.write_text(CONFIG)
-    model = MODELS.build(Config.fromfile(str(config)).model)
-    model.init_weights()
-    classes = ('bar', 'cross', 'disc', 'ring', 'square', 'triangle')
-    torch.save({'state_dict': model.state_dict(),
-                'meta': {'dataset_meta': {'classes': classes}}},
-               tmp / 'tiny.pth')
+    ckpt = save_classifier_checkpoint(config, tmp / 'tiny.pth')
     data = make_shapes(tmp / 'shapes', train=1, val=2, size=32)
-    return config, tmp / 'tiny.pth', data
+    return config, ckpt, data
 
 
 def run(*args):
     return subprocess.run([sys.executable, *map(str, args)],
                           capture_output=True, text=True, cwd=REPO_ROOT)
-
-
-def call(tool, capsys, *args):
-    """``tool.main(args)`` in this process (the refusals need no process of
-    their own: test_vis_cam_writes_the_figure runs a real one): the exit
-    code, stdout and stderr."""
-    capsys.readouterr()
-    try:
-        code = tool.main([str(a) for a in args])
-    except SystemExit as exit_:
-        code = exit_.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.mark.slow
@@ -73,18 +53,19 @@ def test_vis_cam_refusals(trained, tmp_path, capsys):
     config, ckpt, data = trained
     image = data / 'val' / 'ring' / '00000.png'
     tool = load_tool('visualization/vis_cam.py')
-    code, _, err = call(tool, capsys, tmp_path / 'none.png', config, ckpt,
+    code, _, err = call_main(tool, capsys, tmp_path / 'none.png', config, ckpt,
                         '--save-path', tmp_path / 'x.png')
     assert code == 1
     assert err.strip() == f'error: file not found: {tmp_path / "none.png"}'
-    code, _, err = call(tool, capsys, image, config, ckpt)
+    code, _, err = call_main(tool, capsys, image, config, ckpt)
     assert code == 2 and 'give --save-path' in err
-    code, _, err = call(tool, capsys, image, config, ckpt,
-                        '--target-category', '9', '--save-path',
-                        tmp_path / 'x.png')
+    code, _, err = call_main(tool, capsys, image, config, ckpt,
+                             '--target-category', '9', '--save-path',
+                             tmp_path / 'x.png')
     assert code == 1 and 'in [0, 6), got 9' in err
-    code, _, err = call(tool, capsys, image, config, ckpt, '--target-block',
-                        '7', '--save-path', tmp_path / 'x.png')
+    code, _, err = call_main(tool, capsys, image, config, ckpt,
+                             '--target-block', '7', '--save-path',
+                             tmp_path / 'x.png')
     assert code == 1
     assert err.strip() == 'error: block must be in 1..6 or -6..-1, got 7'
     assert not (tmp_path / 'x.png').exists()
@@ -96,22 +77,21 @@ def test_pointing_game_tool(trained, tmp_path, capsys):
     tool = load_tool('analysis_tools/pointing_game.py')
     shapes = load_tool('dataset_converters/make_shapes_dataset.py')
     shapes.make_dataset(str(tmp_path / 'masked'), 1, 1, 32)
-    code, _, err = call(tool, capsys, config, ckpt, tmp_path / 'masked')
+    code, _, err = call_main(tool, capsys, config, ckpt, tmp_path / 'masked')
     assert code == 1 and '--masks' in err
     shapes.make_dataset(str(tmp_path / 'with'), 1, 1, 32, masks=True)
     out = tmp_path / 'pg.json'
-    code, stdout, err = call(tool, capsys, config, ckpt, tmp_path / 'with',
-                             '--methods', 'gradcam', '--json', out,
-                             '--figure', tmp_path / 'f.png',
-                             '--target-block', '2')
+    code, stdout, err = call_main(
+        tool, capsys, config, ckpt, tmp_path / 'with', '--methods', 'gradcam',
+        '--json', out, '--figure', tmp_path / 'f.png', '--target-block', '2')
     assert code == 0, err[-3000:]
     assert 'Pointing game on 6 val images (chance: ' in stdout
     assert '%, always the centre: ' in stdout
     report = json.loads(out.read_text())
     assert report['images'] == 6 and 0 < report['chance'] < 1
     assert 0 <= report['centre'] <= 1 and report['target_block'] == 2
-    code, _, err = call(tool, capsys, config, ckpt, tmp_path / 'with',
-                        '--methods', 'gradcam', '--target-block', '0')
+    code, _, err = call_main(tool, capsys, config, ckpt, tmp_path / 'with',
+                             '--methods', 'gradcam', '--target-block', '0')
     assert code == 1 and 'block must be in 1..6' in err
     assert set(report['hit_rate']) == {'conv/gradcam', 'trans/gradcam',
                                        'both/gradcam'}
