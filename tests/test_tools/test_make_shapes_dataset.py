@@ -60,7 +60,10 @@ def test_colour_does_not_give_the_class_away(tmp_path):
 
 
 @pytest.mark.parametrize('args', [['--size', '0'],
-                                  ['--train-per-class', '-1']])
+                                  ['--train-per-class', '-1'],
+                                  ['--radius', '0.3', '0.2'],
+                                  ['--radius', '0', '0.2'],
+                                  ['--radius', '0.2', '0.6']])
 def test_bad_options(tmp_path, args):
     result = make(tmp_path / 'e', *args)
     assert result.returncode == 2
@@ -130,3 +133,41 @@ def test_seg_maps_follow_the_classes_option(tmp_path):
         for f in os.listdir(folder):
             values |= set(np.unique(np.asarray(Image.open(folder / f))))
         assert values == {0, index}
+
+
+def mask_radii(root):
+    """Per mask: the half-extent of the shape's bounding box (in pixels)
+    and its bounding-box centre."""
+    out = []
+    for key, mask in read_all(root).items():
+        if key.startswith('masks') and 'disc' in key:
+            ys, xs = np.nonzero(mask)
+            centre = ((ys.min() + ys.max()) / 2, (xs.min() + xs.max()) / 2)
+            out.append(((xs.max() - xs.min() + 1) / 2, centre))
+    return out
+
+
+def test_radius_sets_the_shape_size_and_frees_the_position(tmp_path):
+    """Discs' masks are as wide as 2 x radius: the default (0.30-0.42 of a
+    32 px side) gives 9.6-13.4 px radii, --radius 0.1 0.15 gives 3.2-4.8 px,
+    and the smaller discs are spread over the image."""
+    make(tmp_path / 'default', '--masks', '--train-per-class', '20')
+    make(tmp_path / 'small', '--masks', '--train-per-class', '20',
+         '--radius', '0.1', '0.15')
+    default, small = mask_radii(tmp_path / 'default'), \
+        mask_radii(tmp_path / 'small')
+    assert len(default) == len(small) == 22
+    assert all(9 <= r <= 14 for r, _ in default)
+    assert all(2.5 <= r <= 5.5 for r, _ in small)
+    offsets = [max(abs(y - 15.5), abs(x - 15.5)) for _, (y, x) in small]
+    # centres may lie up to 16 - 4.8 = 11.2 px from the middle
+    assert max(offsets) > 7 and max(offsets) <= 12
+
+
+def test_default_radius_keeps_the_images(tmp_path):
+    """Passing the default range explicitly changes no pixel."""
+    make(tmp_path / 'a')
+    make(tmp_path / 'b', '--radius', '0.30', '0.42')
+    a, b = read_all(tmp_path / 'a'), read_all(tmp_path / 'b')
+    assert a.keys() == b.keys()
+    assert all(np.array_equal(a[k], b[k]) for k in a)

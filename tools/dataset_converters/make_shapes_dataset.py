@@ -45,11 +45,18 @@ def _polygon(points, cx, cy, radius, angle):
              cy + radius * (x * sin + y * cos)) for x, y in points]
 
 
-def draw_shape(name: str, size: int,
-               rng: np.random.Generator) -> Tuple[Image.Image, Image.Image]:
+#: Default ``(min, max)`` shape radius, as a fraction of the image side.
+RADIUS = (0.30, 0.42)
+
+
+def draw_shape(name: str, size: int, rng: np.random.Generator,
+               radius_range: Tuple[float, float] = RADIUS
+               ) -> Tuple[Image.Image, Image.Image]:
     """One RGB image of shape ``name``, and its mask (``L``: 255 on the
-    shape, 0 elsewhere). Drawing the mask takes no random numbers, so the
-    images are the same whether masks are written or not."""
+    shape, 0 elsewhere). The shape's radius is drawn from ``radius_range``
+    (fractions of ``size``) and its centre anywhere that keeps it inside the
+    image. Drawing the mask takes no random numbers, so the images are the
+    same whether masks are written or not."""
     background = rng.integers(0, 256, 3)
     while True:  # a foreground colour that stands out from the background
         colour = rng.integers(0, 256, 3)
@@ -59,7 +66,7 @@ def draw_shape(name: str, size: int,
     canvas = np.clip(background + noise, 0, 255).astype(np.uint8)
     image = Image.fromarray(canvas)
     mask = Image.new('L', (size, size), 0)
-    radius = rng.uniform(0.30, 0.42) * size
+    radius = rng.uniform(*radius_range) * size
     cx, cy = rng.uniform(radius, size - radius, 2)
     angle = rng.uniform(0, 2 * math.pi)
     fill = tuple(int(c) for c in colour)
@@ -119,14 +126,22 @@ def _draw(draw: ImageDraw.ImageDraw, name: str, cx: float, cy: float,
 def make_dataset(dest: str, train_per_class: int = 600,
                  val_per_class: int = 50, size: int = 64,
                  seed: int = 0, classes=CLASSES, masks: bool = False,
-                 seg_maps: bool = False) -> None:
+                 seg_maps: bool = False,
+                 radius_range: Tuple[float, float] = RADIUS) -> None:
     """Write the dataset to ``dest`` (built in a temporary folder beside it,
     then renamed, so an interrupted run leaves no half-written dataset).
     With ``masks``, each image's shape mask goes to
     ``dest/masks/<split>/<class>/<index>.png`` as well; with ``seg_maps``,
     its semantic label map (0 background, ``k + 1`` for ``classes[k]``) to
     ``dest/seg_maps/<split>/<class>/<index>.png``. Neither changes the
-    images."""
+    images. ``radius_range`` is the shapes' ``(min, max)`` radius as a
+    fraction of ``size`` (``0 < min <= max <= 0.5``); small shapes on a
+    large image make a localisation test, where the image centre is rarely
+    on the shape."""
+    low, high = radius_range
+    if not 0 < low <= high <= 0.5:
+        raise ValueError(f'radius_range must satisfy 0 < min <= max <= 0.5, '
+                         f'got {tuple(radius_range)}')
     if osp.exists(dest):
         raise FileExistsError(f'{dest} exists; remove it or pick another DEST')
     parent = osp.dirname(osp.abspath(dest))
@@ -146,7 +161,8 @@ def make_dataset(dest: str, train_per_class: int = 600,
                     os.makedirs(osp.join(tmp, kind, split, name))
                 label = classes.index(name) + 1
                 for index in range(count):
-                    image, mask = draw_shape(name, size, rng)
+                    image, mask = draw_shape(name, size, rng,
+                                             radius_range)
                     filename = f'{index:05d}.png'
                     image.save(osp.join(folder, filename))
                     if masks:
@@ -186,7 +202,18 @@ def parse_args(argv=None):
         'k+1 on a shape of the k-th class of --classes) to '
         'DEST/seg_maps/<split>/<class>/<index>.png, as mmsegmentation reads '
         'it; the images are the same with or without it')
+    parser.add_argument(
+        '--radius', nargs=2, type=float, default=list(RADIUS),
+        metavar=('MIN', 'MAX'),
+        help='shape radius range, as fractions of the image side '
+        '(0 < MIN <= MAX <= 0.5; default: %(default)s). Small shapes on a '
+        'large --size place the object anywhere: the CAM demo uses '
+        '--size 160 --radius 0.18 0.28')
     args = parser.parse_args(argv)
+    low, high = args.radius
+    if not 0 < low <= high <= 0.5:
+        parser.error(f'--radius must satisfy 0 < MIN <= MAX <= 0.5, got '
+                     f'{low:g} {high:g}')
     for name in ('train_per_class', 'val_per_class', 'size'):
         if getattr(args, name) <= 0:
             parser.error(f'--{name.replace("_", "-")} must be positive')
@@ -200,7 +227,7 @@ def main(argv=None) -> int:
     try:
         make_dataset(args.dest, args.train_per_class, args.val_per_class,
                      args.size, args.seed, tuple(args.classes), args.masks,
-                     args.seg_maps)
+                     args.seg_maps, tuple(args.radius))
     except FileExistsError as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
