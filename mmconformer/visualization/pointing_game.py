@@ -10,7 +10,10 @@ from PIL import Image
 
 from .cam import BRANCHES, METHODS, branch_cam, combine_branch_cams
 
-__all__ = ['pointing_game', 'find_image_mask_pairs', 'hit']
+__all__ = [
+    'pointing_game', 'find_image_mask_pairs', 'format_pointing_game', 'hit',
+    'pointing_game_figure'
+]
 
 
 def hit(cam: np.ndarray, mask: np.ndarray) -> bool:
@@ -70,17 +73,20 @@ def pointing_game(model: nn.Module,
         masks cover (what a random point hits); ``centre``, the fraction of
         masks that cover the image's centre pixel ``(H // 2, W // 2)`` (what
         always pointing at the centre hits: a CAM must beat it to show more
-        than a centred dataset); ``hit_rate``, keyed ``'<branch>/<method>'``.
+        than a centred dataset); ``hit_rate``, keyed ``'<branch>/<method>'``;
+        ``hit_rate_per_class``, the same per class (an image's class is the
+        name of its folder).
     """
     for method in methods:
         if method not in METHODS:
             raise ValueError(f'method must be one of {list(METHODS)}, got '
                              f'{method!r}')
     hits = {f'{b}/{m}': [] for b in BRANCHES for m in methods}
-    areas, centres = [], []
+    areas, centres, classes = [], [], []
     for index, (image, mask_path) in enumerate(pairs):
         mask = np.asarray(Image.open(mask_path).convert('L')) > 0
         areas.append(mask.mean())
+        classes.append(osp.basename(osp.dirname(image)))
         centres.append(mask[mask.shape[0] // 2, mask.shape[1] // 2])
         for method in methods:
             maps = {
@@ -93,6 +99,82 @@ def pointing_game(model: nn.Module,
                 hits[f'{branch}/{method}'].append(hit(cam, mask))
         if progress is not None:
             progress(index + 1)
+    per_class = {
+        name: {
+            key: float(np.mean([h for h, c in zip(values, classes)
+                                if c == name]))
+            for key, values in hits.items()
+        }
+        for name in sorted(set(classes))
+    }
     return dict(images=len(pairs), chance=float(np.mean(areas)),
                 centre=float(np.mean(centres)),
-                hit_rate={k: float(np.mean(v)) for k, v in hits.items()})
+                hit_rate={k: float(np.mean(v)) for k, v in hits.items()},
+                hit_rate_per_class=per_class)
+
+
+def format_pointing_game(result: Dict[str, object],
+                         split: str = 'val') -> str:
+    """The result of :func:`pointing_game` as a table: a header line with
+    the baselines, then one row per branch and a column per method."""
+    methods = list(dict.fromkeys(
+        key.split('/', 1)[1] for key in result['hit_rate']))
+    lines = [
+        f'Pointing game on {result["images"]} {split} images (chance: '
+        f'{100 * result["chance"]:.1f}%, always the centre: '
+        f'{100 * result["centre"]:.1f}%)',
+        f'{"branch":<8}' + ''.join(f'{m:>11}' for m in methods)
+    ]
+    for branch in BRANCHES:
+        lines.append(f'{branch:<8}' + ''.join(
+            f'{100 * result["hit_rate"][f"{branch}/{m}"]:>10.1f}%'
+            for m in methods))
+    return '\n'.join(lines)
+
+
+def pointing_game_figure(model: nn.Module,
+                         pairs: Sequence[Tuple[str, str]],
+                         input_size: Optional[int] = None,
+                         target_block: int = -1):
+    """A matplotlib figure with the first image of each class, and below it
+    both branches' GradCAM maps with their maxima (``+``).
+
+    Args:
+        model (nn.Module): As for :func:`branch_cam`.
+        pairs (Sequence[tuple]): ``(image path, mask path)`` pairs, as for
+            :func:`pointing_game`; the class is the image's folder name.
+        input_size (int, optional): As for :func:`branch_cam`.
+        target_block (int): As for :func:`branch_cam`. Defaults to -1.
+
+    Returns:
+        matplotlib.figure.Figure: The figure (save it with ``savefig``).
+    """
+    import matplotlib.pyplot as plt
+
+    from .cam import load_rgb
+    per_class = {}
+    for image, mask in pairs:
+        per_class.setdefault(osp.basename(osp.dirname(image)), (image, mask))
+    fig, axes = plt.subplots(3, len(per_class), squeeze=False,
+                             figsize=(1.6 * len(per_class), 5))
+    for column, (name, (image, _)) in enumerate(sorted(per_class.items())):
+        rgb = load_rgb(image)
+        axes[0, column].imshow(rgb)
+        axes[0, column].set_title(name, fontsize=9)
+        for row, branch in ((1, 'conv'), (2, 'trans')):
+            cam = branch_cam(model, image, branch, 'gradcam',
+                             input_size=input_size,
+                             target_block=target_block)
+            axes[row, column].imshow(rgb)
+            axes[row, column].imshow(cam, cmap='jet', alpha=0.45, vmin=0,
+                                     vmax=1)
+            y, x = divmod(int(cam.argmax()), cam.shape[1])
+            axes[row, column].plot(x, y, 'w+', markersize=9, mew=2)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[1, 0].set_ylabel('CNN branch', fontsize=9)
+    axes[2, 0].set_ylabel('transformer', fontsize=9)
+    fig.suptitle('GradCAM of each branch (+: the maximum)', fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -8,8 +8,10 @@ from PIL import Image
 
 from mmconformer.visualization import (branch_cam, cls_token_attention,
                                        default_target_layer,
-                                       find_image_mask_pairs, hit,
-                                       pointing_game, target_layer)
+                                       find_image_mask_pairs,
+                                       format_pointing_game, hit,
+                                       pointing_game, pointing_game_figure,
+                                       target_layer)
 
 pytest.importorskip('pytorch_grad_cam')
 
@@ -205,8 +207,36 @@ def test_pointing_game_counts_and_chance(model, tmp_path):
     assert set(result['hit_rate']) == {'conv/eigencam', 'trans/eigencam',
                                        'both/eigencam'}
     assert all(r in (0, 0.5, 1) for r in result['hit_rate'].values())
+    # one image per class: each class's rate is that image's hit (0 or 1),
+    # and the two classes average to the overall rate
+    per_class = result['hit_rate_per_class']
+    assert set(per_class) == {'a', 'b'}
+    for key, rate in result['hit_rate'].items():
+        assert {per_class['a'][key], per_class['b'][key]} <= {0.0, 1.0}
+        assert (per_class['a'][key] + per_class['b'][key]) / 2 == rate
+    fig = pointing_game_figure(model, pairs, input_size=64)
+    # a row of images and one per branch, a column per class
+    assert len(fig.axes) == 3 * 2
+    assert [ax.get_title() for ax in fig.axes[:2]] == ['a', 'b']
+    import matplotlib.pyplot as plt
+    plt.close(fig)
     with pytest.raises(ValueError, match='block must be in 1..6'):
         pointing_game(model, pairs, ['eigencam'], target_block=0)
     (tmp_path / 'masks' / 'val' / 'b' / '0.png').unlink()
     with pytest.raises(FileNotFoundError, match='--masks'):
         find_image_mask_pairs(str(tmp_path))
+
+
+def test_format_pointing_game():
+    result = dict(images=300, chance=0.1049, centre=0.3561,
+                  hit_rate={'conv/gradcam': 0.9, 'trans/gradcam': 0.5,
+                            'both/gradcam': 0.125, 'conv/eigencam': 0.0,
+                            'trans/eigencam': 1.0, 'both/eigencam': 0.3333})
+    assert format_pointing_game(result, 'train').splitlines() == [
+        'Pointing game on 300 train images (chance: 10.5%, always the '
+        'centre: 35.6%)',
+        'branch      gradcam   eigencam',
+        'conv          90.0%       0.0%',
+        'trans         50.0%     100.0%',
+        'both          12.5%      33.3%',
+    ]

@@ -46,39 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def draw_examples(model, pairs, input_size, target_block, path):
+def save_figure(model, pairs, input_size, target_block, path) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    from mmconformer.visualization import branch_cam, load_rgb
-    per_class = {}
-    for image, mask in pairs:
-        per_class.setdefault(osp.basename(osp.dirname(image)), (image, mask))
-    fig, axes = plt.subplots(3, len(per_class), squeeze=False,
-                             figsize=(1.6 * len(per_class), 5))
-    for column, (name, (image, _)) in enumerate(sorted(per_class.items())):
-        rgb = load_rgb(image)
-        axes[0, column].imshow(rgb)
-        axes[0, column].set_title(name, fontsize=9)
-        for row, branch in ((1, 'conv'), (2, 'trans')):
-            cam = branch_cam(model, image, branch, 'gradcam',
-                             input_size=input_size,
-                             target_block=target_block)
-            axes[row, column].imshow(rgb)
-            axes[row, column].imshow(cam, cmap='jet', alpha=0.45, vmin=0,
-                                     vmax=1)
-            y, x = divmod(int(cam.argmax()), cam.shape[1])
-            axes[row, column].plot(x, y, 'w+', markersize=9, mew=2)
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    axes[1, 0].set_ylabel('CNN branch', fontsize=9)
-    axes[2, 0].set_ylabel('transformer', fontsize=9)
-    fig.suptitle('GradCAM of each branch (+: the maximum)', fontsize=10)
-    fig.tight_layout()
+    from mmconformer.visualization import pointing_game_figure
+    fig = pointing_game_figure(model, pairs, input_size, target_block)
     with atomic_write(path, 'wb') as f:
         fig.savefig(f, format='png', dpi=100)
+    plt.close(fig)
 
 
 def main(argv=None) -> int:
@@ -91,7 +68,9 @@ def main(argv=None) -> int:
     from mmengine.logging import MMLogger, print_log
     from mmpretrain import get_model
 
-    from mmconformer.visualization import find_image_mask_pairs, pointing_game
+    from mmconformer.visualization import (find_image_mask_pairs,
+                                           format_pointing_game,
+                                           pointing_game)
     MMLogger.get_instance('pointing-game', log_level='INFO')
     try:
         pairs = find_image_mask_pairs(args.data_root, args.split)
@@ -113,14 +92,7 @@ def main(argv=None) -> int:
     except ValueError as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
-    print(f'Pointing game on {result["images"]} {args.split} images '
-          f'(chance: {100 * result["chance"]:.1f}%, always the centre: '
-          f'{100 * result["centre"]:.1f}%)')
-    print(f'{"branch":<8}' + ''.join(f'{m:>11}' for m in args.methods))
-    for branch in ('conv', 'trans', 'both'):
-        print(f'{branch:<8}' + ''.join(
-            f'{100 * result["hit_rate"][f"{branch}/{m}"]:>10.1f}%'
-            for m in args.methods))
+    print(format_pointing_game(result, args.split))
     if args.json:
         with atomic_write(args.json, 'w') as f:
             json.dump(dict(result, config=args.config,
@@ -128,8 +100,8 @@ def main(argv=None) -> int:
                            input_size=args.input_size,
                            target_block=args.target_block), f, indent=2)
     if args.figure:
-        draw_examples(model, pairs, args.input_size, args.target_block,
-                      args.figure)
+        save_figure(model, pairs, args.input_size, args.target_block,
+                    args.figure)
         print(f'Saved {args.figure}')
     return 0
 
