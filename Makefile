@@ -10,7 +10,7 @@ SHARED_WHEELS ?= ../shared/wheels
 MMCV_WHEEL := $(SHARED_WHEELS)/mmcv-2.1.0-cp311-cp311-linux_x86_64.whl
 PYTEST_ARGS ?=
 
-.PHONY: help install test test-fast demo demo-finetune demo-seg clean
+.PHONY: help install test test-fast demo demo-finetune demo-cam demo-seg clean
 
 help:  ## list the targets
 	@echo "make targets (everything runs inside $(VENV); activate it with"
@@ -68,6 +68,9 @@ demo: install  ## make the shapes dataset, train Conformer-tiny on CPU, print va
 
 demo-finetune: install  ## after make demo: fine-tune its checkpoint on 4 new shapes, vs. from scratch
 	$(PY) tools/run_finetune_demo.py
+
+demo-cam: install  ## after make demo: fine-tune it to find shapes anywhere (160x160), score its CAMs (pointing game)
+	$(PY) tools/run_cam_demo.py
 
 # Without mmseg and the compiled mmcv the script stops with one line.
 demo-seg: install  ## train UPerNet + Conformer-tiny on the shapes label maps (needs mmseg), print val mIoU

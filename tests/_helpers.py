@@ -43,13 +43,15 @@ DEMO_CONFIG = osp.join(CONFIG_DIR, 'demo',
                        'conformer-tiny-p16_1xb32_shapes.py')
 
 
-def write_tiny_config(path, base_channels: int = 64, extra: str = '') -> str:
-    """Write a config file that inherits the shapes demo config with
-    :data:`TINY_ARCH` and the head that fits it, plus the ``extra`` lines:
-    the tools' tests run a real config file in seconds. Returns the path."""
+def write_tiny_config(path, base_channels: int = 64, extra: str = '',
+                      base: str = DEMO_CONFIG) -> str:
+    """Write a config file that inherits ``base`` (default: the shapes demo
+    config) with :data:`TINY_ARCH` and the head that fits it, plus the
+    ``extra`` lines: the tools' tests run a real config file in seconds.
+    Returns the path."""
     head_in = [4 * base_channels, TINY_ARCH['embed_dims']]
     with open(path, 'w') as f:
-        f.write(f'_base_ = [{DEMO_CONFIG!r}]\n'
+        f.write(f'_base_ = [{str(base)!r}]\n'
                 f'model = dict(\n'
                 f'    backbone=dict(arch=dict(_delete_=True, **{TINY_ARCH!r}),'
                 f'\n                  base_channels={base_channels}),\n'
