@@ -11,13 +11,11 @@ DEMO = osp.join(CONFIG_DIR, 'demo', 'conformer-tiny-p16_1xb32_shapes.py')
 TOOLS = osp.join(REPO_ROOT, 'tools')
 
 
-def make_shapes(dest, train=6, val=2, size=32):
-    subprocess.run([
-        sys.executable,
-        osp.join(TOOLS, 'dataset_converters', 'make_shapes_dataset.py'),
-        str(dest), '--train-per-class', str(train), '--val-per-class',
-        str(val), '--size', str(size)
-    ], check=True, capture_output=True)
+def make_shapes(dest, train=6, val=2, size=32, **kwargs):
+    """A small shapes dataset at ``dest`` (``make_dataset``'s keyword
+    arguments pass through); returns ``dest``."""
+    from mmconformer.datasets import make_dataset
+    make_dataset(str(dest), train, val, size, **kwargs)
     return dest
 
 

@@ -20,7 +20,8 @@ import sys
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmconformer.utils import silence_known_warnings
+from mmconformer.datasets import ensure_dataset
+from mmconformer.utils import set_data_root, silence_known_warnings
 
 HERE = osp.dirname(osp.abspath(__file__))
 DEFAULT_CONFIG = osp.join(HERE, '..', 'configs', 'demo',
@@ -57,17 +58,14 @@ def main(argv=None) -> int:
         print(f'error: {args.checkpoint} not found: run `make demo` first '
               f'(or pass --checkpoint)', file=sys.stderr)
         return 1
-    if not osp.isdir(args.data_root):
-        subprocess.run([
-            sys.executable,
-            osp.join(HERE, 'dataset_converters', 'make_shapes_dataset.py'),
-            args.data_root, '--size', '160', '--radius', '0.18', '0.28',
-            '--masks', '--train-per-class', str(args.train_per_class),
-            '--val-per-class', str(args.val_per_class), '--seed', '2'
-        ], check=True)
-    cfg = Config.fromfile(args.config)
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[loader].dataset.data_root = args.data_root
+    try:
+        ensure_dataset(args.data_root, size=160, radius_range=(0.18, 0.28),
+                       masks=True, train_per_class=args.train_per_class,
+                       val_per_class=args.val_per_class, seed=2)
+    except ValueError as err:  # a data root made without masks
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    cfg = set_data_root(Config.fromfile(args.config), args.data_root)
     cfg.load_from = args.checkpoint
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)

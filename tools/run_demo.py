@@ -8,13 +8,13 @@ and the logs are and the final val top-1.
 """
 import argparse
 import os.path as osp
-import subprocess
 import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmconformer.utils import silence_known_warnings
+from mmconformer.datasets import ensure_dataset
+from mmconformer.utils import set_data_root, silence_known_warnings
 
 HERE = osp.dirname(osp.abspath(__file__))
 DEFAULT_CONFIG = osp.join(HERE, '..', 'configs', 'demo',
@@ -33,15 +33,8 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     silence_known_warnings()
     args = parse_args(argv)
-    if not osp.isdir(args.data_root):
-        subprocess.run([
-            sys.executable,
-            osp.join(HERE, 'dataset_converters', 'make_shapes_dataset.py'),
-            args.data_root
-        ], check=True)
-    cfg = Config.fromfile(args.config)
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[loader].dataset.data_root = args.data_root
+    ensure_dataset(args.data_root)
+    cfg = set_data_root(Config.fromfile(args.config), args.data_root)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = args.work_dir

@@ -8,19 +8,18 @@ scratch for the same iterations; then prints both val top-1 accuracies.
 """
 import argparse
 import os.path as osp
-import subprocess
 import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmconformer.utils import silence_known_warnings
+from mmconformer.datasets import NEW_CLASSES, ensure_dataset
+from mmconformer.utils import set_data_root, silence_known_warnings
 
 HERE = osp.dirname(osp.abspath(__file__))
 DEFAULT_CONFIG = osp.join(HERE, '..', 'configs', 'demo',
                           'conformer-tiny-p16_1xb16-ft_new-shapes.py')
-NEW_SHAPES = ('star', 'pentagon', 'arrow', 'crescent')
 
 
 def parse_args(argv=None):
@@ -57,20 +56,13 @@ def main(argv=None) -> int:
         print(f'error: {args.checkpoint} not found: run `make demo` first '
               f'(or pass --checkpoint)', file=sys.stderr)
         return 1
-    if not osp.isdir(args.data_root):
-        subprocess.run([
-            sys.executable,
-            osp.join(HERE, 'dataset_converters', 'make_shapes_dataset.py'),
-            args.data_root, '--classes', *NEW_SHAPES, '--train-per-class',
-            str(args.train_per_class), '--val-per-class', '50', '--seed', '1'
-        ], check=True)
+    ensure_dataset(args.data_root, classes=NEW_CLASSES,
+                   train_per_class=args.train_per_class, val_per_class=50,
+                   seed=1)
     results = {}
     for name, init_cfg in (('finetuned', dict(checkpoint=args.checkpoint)),
                            ('scratch', None)):
-        cfg = Config.fromfile(args.config)
-        for loader in ('train_dataloader', 'val_dataloader',
-                       'test_dataloader'):
-            cfg[loader].dataset.data_root = args.data_root
+        cfg = set_data_root(Config.fromfile(args.config), args.data_root)
         if init_cfg is None:
             cfg.model.backbone.init_cfg = None
         else:

@@ -11,7 +11,6 @@ stops at once and says what is missing.
 """
 import argparse
 import os.path as osp
-import subprocess
 import sys
 
 import numpy as np
@@ -76,7 +75,7 @@ def draw_predictions(runner, path: str, count: int) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mmconformer.utils import (dense_task_unavailable,
+    from mmconformer.utils import (dense_task_unavailable, set_data_root,
                                    silence_known_warnings)
     reason = dense_task_unavailable('mmseg')
     if reason:
@@ -88,20 +87,13 @@ def main(argv=None) -> int:
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
 
-    if not osp.isdir(args.data_root):
-        subprocess.run([
-            sys.executable,
-            osp.join(HERE, 'dataset_converters', 'make_shapes_dataset.py'),
-            args.data_root, '--seg-maps'
-        ], check=True)
-    elif not osp.isdir(osp.join(args.data_root, 'seg_maps')):
-        print(f'error: {args.data_root} has no seg_maps/: it was made '
-              f'without --seg-maps; remove it or pass another --data-root',
-              file=sys.stderr)
+    from mmconformer.datasets import ensure_dataset
+    try:
+        ensure_dataset(args.data_root, seg_maps=True)
+    except ValueError as err:  # a data root made without label maps
+        print(f'error: {err}', file=sys.stderr)
         return 1
-    cfg = Config.fromfile(args.config)
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[loader].dataset.data_root = args.data_root
+    cfg = set_data_root(Config.fromfile(args.config), args.data_root)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = args.work_dir

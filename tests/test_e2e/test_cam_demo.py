@@ -66,3 +66,20 @@ def test_needs_the_demo_checkpoint(tmp_path, capsys):
     assert err.strip() == (
         f'error: {tmp_path / "none.pth"} not found: run `make demo` first '
         '(or pass --checkpoint)')
+
+
+def test_refuses_a_data_root_without_masks_before_training(tmp_path, capsys):
+    """A data root made without --masks would fail only after the whole
+    fine-tuning, in the pointing game: it is refused first."""
+    from mmconformer.datasets import make_dataset
+    data = tmp_path / 'plain'
+    make_dataset(str(data), 1, 1, 16)
+    ckpt = tmp_path / 'demo.pth'
+    ckpt.write_bytes(b'not read')
+    code, out, err = call_main(load_tool('run_cam_demo.py'), capsys,
+                               '--checkpoint', ckpt, '--data-root', data,
+                               '--work-dir', tmp_path / 'work')
+    assert code == 1
+    assert err.startswith(f'error: {data} has no masks/: it was made without '
+                          'masks=True (make_shapes_dataset.py --masks)')
+    assert not (tmp_path / 'work').exists()

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import torch
-from _training import TOOLS, run
+from _training import TOOLS, make_shapes, run
 
 from mmconformer.utils import dense_task_unavailable
 
@@ -16,13 +16,7 @@ SEG_DEMO = osp.join(TOOLS, 'run_seg_demo.py')
 
 
 def make_seg_shapes(dest, train=4, val=2):
-    subprocess.run([
-        sys.executable,
-        osp.join(TOOLS, 'dataset_converters', 'make_shapes_dataset.py'),
-        str(dest), '--train-per-class', str(train), '--val-per-class',
-        str(val), '--size', '64', '--seg-maps'
-    ], check=True, capture_output=True)
-    return dest
+    return make_shapes(dest, train, val, 64, seg_maps=True)
 
 
 @pytest.mark.slow
@@ -79,4 +73,19 @@ def test_seg_demo_without_mmseg_stops_with_one_line(tmp_path):
                                'mmseg needs the compiled mmcv')
     assert 'mmcv-lite' in lines[0]
     assert not (tmp_path / 'data').exists()
+    assert not (tmp_path / 'work').exists()
+
+
+@pytest.mark.skipif(dense_task_unavailable('mmseg') is not None,
+                    reason=str(dense_task_unavailable('mmseg')))
+def test_seg_demo_refuses_a_data_root_without_label_maps(tmp_path, capsys):
+    from _helpers import call_main, load_tool
+    data = make_shapes(tmp_path / 'plain', 1, 1, 16)
+    code, _, err = call_main(load_tool('run_seg_demo.py'), capsys,
+                             '--data-root', data, '--work-dir',
+                             tmp_path / 'work')
+    assert code == 1
+    assert err.startswith(f'error: {data} has no seg_maps/: it was made '
+                          'without seg_maps=True (make_shapes_dataset.py '
+                          '--seg-maps)')
     assert not (tmp_path / 'work').exists()

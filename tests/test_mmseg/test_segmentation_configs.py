@@ -216,19 +216,12 @@ def test_frozen_stages_and_norm_eval_as_in_detection():
 def test_demo_config_reads_the_shapes_label_maps(tmp_path):
     """The demo's dataset settings: every image with its label map, label 0
     kept as the background class (ADE20K's base drops it), 7 classes."""
-    import subprocess
-    import sys
-
     from mmengine.registry import DefaultScope
     from mmseg.registry import DATASETS
     from mmseg.utils import register_all_modules
 
-    from _training import TOOLS
-    subprocess.run([
-        sys.executable,
-        osp.join(TOOLS, 'dataset_converters', 'make_shapes_dataset.py'),
-        str(tmp_path / 'seg'), '--train-per-class', '2', '--val-per-class',
-        '1', '--size', '32', '--seg-maps'], check=True)
+    from _training import make_shapes
+    make_shapes(tmp_path / 'seg', 2, 1, 32, seg_maps=True)
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(SEG_CONFIGS['demo'])
     assert cfg.model.decode_head.num_classes == 7

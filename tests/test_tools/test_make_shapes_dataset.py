@@ -1,23 +1,49 @@
+"""tools/dataset_converters/make_shapes_dataset.py, called in this process
+(one test runs it as a script)."""
+import contextlib
+import io
 import os
 import os.path as osp
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
-from _helpers import REPO_ROOT
+from _helpers import REPO_ROOT, load_tool
 from PIL import Image
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'dataset_converters',
                 'make_shapes_dataset.py')
 CLASSES = ['bar', 'cross', 'disc', 'ring', 'square', 'triangle']
+CLI = load_tool('dataset_converters/make_shapes_dataset.py')
 
 
 def make(dest, *extra):
-    return subprocess.run(
-        [sys.executable, TOOL, str(dest), '--train-per-class', '5',
-         '--val-per-class', '2', '--size', '32', *extra],
+    """``main`` on a small dataset: its exit code (argparse's included),
+    stdout and stderr, as a subprocess would give them."""
+    argv = [str(dest), '--train-per-class', '5', '--val-per-class', '2',
+            '--size', '32', *extra]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = CLI.main(argv)
+        except SystemExit as exit_:
+            code = exit_.code
+    return types.SimpleNamespace(returncode=code or 0, stdout=out.getvalue(),
+                                 stderr=err.getvalue())
+
+
+def test_the_cli_runs_as_a_script(tmp_path):
+    result = subprocess.run(
+        [sys.executable, TOOL, str(tmp_path / 's'), '--train-per-class', '1',
+         '--val-per-class', '1', '--size', '16', '--classes', 'disc', 'bar'],
         capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == \
+        f'Wrote 4 images of 2 classes to {tmp_path / "s"}'
+    assert result.stderr == ''
+    assert sorted(os.listdir(tmp_path / 's' / 'val')) == ['bar', 'disc']
 
 
 def read_all(root):

@@ -5,6 +5,7 @@ import sys
 import pytest
 import torch
 from _helpers import CONFIG_DIR, REPO_ROOT
+from _training import make_shapes
 from mmengine.config import Config
 from mmpretrain.registry import MODELS
 
@@ -14,12 +15,7 @@ DEMO = osp.join(CONFIG_DIR, 'demo', 'conformer-tiny-p16_1xb32_shapes.py')
 @pytest.mark.slow
 def test_train_one_epoch_and_checkpoint_loads_strictly(tmp_path):
     data = tmp_path / 'shapes'
-    subprocess.run([
-        sys.executable,
-        osp.join(REPO_ROOT, 'tools', 'dataset_converters',
-                 'make_shapes_dataset.py'), str(data), '--train-per-class',
-        '6', '--val-per-class', '2', '--size', '32'
-    ], check=True)
+    make_shapes(data, 6, 2, 32)
     work = tmp_path / 'work'
     options = [f'{loader}.dataset.data_root={data}'
                for loader in ('train_dataloader', 'val_dataloader',

@@ -75,11 +75,11 @@ def test_vis_cam_refusals(trained, tmp_path, capsys):
 def test_pointing_game_tool(trained, tmp_path, capsys):
     config, ckpt, _ = trained
     tool = load_tool('analysis_tools/pointing_game.py')
-    shapes = load_tool('dataset_converters/make_shapes_dataset.py')
-    shapes.make_dataset(str(tmp_path / 'masked'), 1, 1, 32)
+    from mmconformer.datasets import make_dataset
+    make_dataset(str(tmp_path / 'masked'), 1, 1, 32)
     code, _, err = call_main(tool, capsys, config, ckpt, tmp_path / 'masked')
     assert code == 1 and '--masks' in err
-    shapes.make_dataset(str(tmp_path / 'with'), 1, 1, 32, masks=True)
+    make_dataset(str(tmp_path / 'with'), 1, 1, 32, masks=True)
     out = tmp_path / 'pg.json'
     code, stdout, err = call_main(
         tool, capsys, config, ckpt, tmp_path / 'with', '--methods', 'gradcam',

@@ -76,3 +76,20 @@ def test_only_the_known_log_line_is_dropped(caplog):
         logger.warning('a compiler error the user should see')
     assert [r.getMessage() for r in caplog.records] == [
         'a compiler error the user should see']
+
+
+def test_set_data_root_sets_every_dataloader_there_is():
+    from mmengine.config import Config
+
+    from mmconformer.utils import set_data_root
+    cfg = Config(dict(
+        train_dataloader=dict(dataset=dict(data_root='a', type='X')),
+        val_dataloader=dict(dataset=dict(data_root='b')),
+        test_dataloader=None))
+    assert set_data_root(cfg, 'data/new') is cfg
+    assert cfg.train_dataloader.dataset.data_root == 'data/new'
+    assert cfg.train_dataloader.dataset.type == 'X'
+    assert cfg.val_dataloader.dataset.data_root == 'data/new'
+    assert cfg.test_dataloader is None
+    with pytest.raises(ValueError, match="data_root='x' in"):
+        set_data_root(Config(dict(model=dict())), 'x')
