@@ -209,8 +209,8 @@ def make_dataset(dest: str,
         raise
 
 
-#: ``make_dataset`` flag -> the folder it writes.
-EXTRAS = {'masks': 'masks', 'seg_maps': 'seg_maps'}
+#: ``make_dataset`` flags that write a folder of the same name.
+EXTRAS = ('masks', 'seg_maps')
 
 
 def ensure_dataset(dest: str, **kwargs) -> bool:
@@ -233,10 +233,10 @@ def ensure_dataset(dest: str, **kwargs) -> bool:
     if not osp.isdir(dest):
         make_dataset(dest, **kwargs)
         return True
-    for flag, folder in EXTRAS.items():
-        if kwargs.get(flag) and not osp.isdir(osp.join(dest, folder)):
+    for flag in EXTRAS:
+        if kwargs.get(flag) and not osp.isdir(osp.join(dest, flag)):
             raise ValueError(
-                f'{dest} has no {folder}/: it was made without '
+                f'{dest} has no {flag}/: it was made without '
                 f'{flag}=True (make_shapes_dataset.py '
                 f'--{flag.replace("_", "-")}); remove it or pick another '
                 f'data root')

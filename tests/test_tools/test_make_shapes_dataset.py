@@ -85,15 +85,19 @@ def test_colour_does_not_give_the_class_away(tmp_path):
     assert np.abs(means - means.mean(0)).max() < 30
 
 
-@pytest.mark.parametrize('args', [['--size', '0'],
-                                  ['--train-per-class', '-1'],
-                                  ['--radius', '0.3', '0.2'],
-                                  ['--radius', '0', '0.2'],
-                                  ['--radius', '0.2', '0.6']])
-def test_bad_options(tmp_path, args):
+@pytest.mark.parametrize('args, message', [
+    (['--size', '0'], 'size must be an int >= 16, got 0'),
+    (['--train-per-class', '-1'], 'train_per_class must be a positive int, '
+     'got -1'),
+    (['--radius', '0.3', '0.2'], 'got (0.3, 0.2)'),
+    (['--radius', '0', '0.2'], 'got (0.0, 0.2)'),
+    (['--radius', '0.2', '0.6'], 'got (0.2, 0.6)')])
+def test_bad_options(tmp_path, args, message):
     result = make(tmp_path / 'e', *args)
     assert result.returncode == 2
+    assert result.stderr.startswith('error: ') and message in result.stderr
     assert not (tmp_path / 'e').exists()
+    assert os.listdir(tmp_path) == []
 
 
 def test_existing_dest_is_refused(tmp_path):

@@ -57,17 +57,7 @@ def parse_args(argv=None):
         '(0 < MIN <= MAX <= 0.5; default: %(default)s). Small shapes on a '
         'large --size place the object anywhere: the CAM demo uses '
         '--size 160 --radius 0.18 0.28')
-    args = parser.parse_args(argv)
-    low, high = args.radius
-    if not 0 < low <= high <= 0.5:
-        parser.error(f'--radius must satisfy 0 < MIN <= MAX <= 0.5, got '
-                     f'{low:g} {high:g}')
-    for name in ('train_per_class', 'val_per_class', 'size'):
-        if getattr(args, name) <= 0:
-            parser.error(f'--{name.replace("_", "-")} must be positive')
-    if args.size < 16:
-        parser.error('--size must be at least 16')
-    return args
+    return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
@@ -79,6 +69,9 @@ def main(argv=None) -> int:
     except FileExistsError as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
+    except ValueError as err:  # make_dataset checks every value
+        print(f'error: {err}', file=sys.stderr)
+        return 2
     total = (args.train_per_class + args.val_per_class) * len(args.classes)
     print(f'Wrote {total} images of {len(args.classes)} classes to '
           f'{args.dest}')
