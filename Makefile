@@ -49,7 +49,7 @@ $(VENV)/.stamp-mim: $(VENV)/.stamp-mmdet requirements/openmim.txt
 	$(PIP) install -q $(CONSTRAINTS) $$(grep -vE '^(#|openmim)' requirements/openmim.txt)
 	touch $@
 
-$(VENV)/.stamp-package: $(VENV)/.stamp-mim setup.py
+$(VENV)/.stamp-package: $(VENV)/.stamp-mim setup.py pyproject.toml build_backend/mmconformer_build.py
 	$(PIP) install -q --no-deps --no-build-isolation -e .
 	touch $@
 

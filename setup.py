@@ -75,6 +75,11 @@ if __name__ == '__main__':
         long_description_content_type='text/markdown',
         keywords='computer vision, image classification, conformer',
         packages=find_packages(exclude=('configs', 'tools', 'tests')),
+        # The package sits at the top of the source tree. Said explicitly, it
+        # makes an editable install put the tree on sys.path with a .pth file
+        # (as `setup.py develop` did) instead of an import hook, which is the
+        # kind build_backend/mmconformer_build.py can make mim find.
+        package_dir={'': '.'},
         include_package_data=True,
         package_data={'mmconformer': ['.mim/**/*', '.mim/*']},
         python_requires='>=3.8',

@@ -82,6 +82,9 @@ def test_sdist_ships_mim_folder(tmp_path):
     for rel in EXPECTED:
         assert f'mmconformer/.mim/{rel}' in names, rel
         assert rel in names, rel
+    # pip builds an sdist with the in-tree backend pyproject.toml names
+    assert 'build_backend/mmconformer_build.py' in names
+    assert 'pyproject.toml' in names
 
 
 def test_editable_install_has_mim_folder():
@@ -101,9 +104,8 @@ def test_version_from_version_file():
 @pytest.mark.slow
 def test_mim_search_after_a_regular_install(tmp_path):
     """`mim search mmconformer` reads <site-packages>/mmconformer/.mim/
-    model-index.yml: a regular (wheel) install has it. (After an editable
-    install it cannot: mim 0.3.9 looks for the package beside its
-    dist-info, which PEP 660 editable installs keep apart; see README.)"""
+    model-index.yml: a regular (wheel) install has it (editable installs:
+    tests/test_build_backend.py)."""
     out = tmp_path / 'dist'
     build('wheel', out, tmp_path)
     (wheel, ) = out.glob('mmconformer-*.whl')
