@@ -184,26 +184,30 @@ def test_editable_install_is_found_by_mim_and_imports_the_tree(tmp_path):
     assert not [p for p in os.listdir(site) if 'mmconformer' in p]
 
 
+def _installed_editable() -> bool:
+    """Whether site-packages' record of mmconformer (not an egg-info in
+    the working directory) says it is an editable install."""
+    import importlib.metadata
+    dists = list(importlib.metadata.distributions(
+        name='mmconformer', path=[sysconfig.get_paths()['purelib']]))
+    direct_url = dists[0].read_text('direct_url.json') if dists else None
+    return bool(direct_url and json.loads(direct_url).get(
+        'dir_info', {}).get('editable'))
+
+
 @pytest.mark.slow
 @pytest.mark.plain_clone
+@pytest.mark.skipif(not _installed_editable(),
+                    reason='mmconformer is not installed editable here '
+                    '(test_packaging covers a regular install)')
 def test_mim_search_in_this_environment():
     """What a user runs after the README's install: this environment's
     mmconformer, as `make install` put it there (editable)."""
-    import importlib.metadata
-
-    # site-packages' record (the working directory may hold an egg-info)
-    purelib = sysconfig.get_paths()['purelib']
-    dists = list(importlib.metadata.distributions(name='mmconformer',
-                                                  path=[purelib]))
-    direct_url = dists[0].read_text('direct_url.json') if dists else None
-    if not direct_url or not json.loads(direct_url).get(
-            'dir_info', {}).get('editable'):
-        pytest.skip('mmconformer is not installed editable here '
-                    '(test_packaging covers a regular install)')
     result = subprocess.run([_mim(), 'search', 'mmconformer'],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     for name in MODEL_NAMES:
         assert name in result.stdout
+    purelib = sysconfig.get_paths()['purelib']
     with open(osp.join(purelib, backend.MIM_INDEX)) as f:
         assert json.dumps(osp.join(REPO_ROOT, 'model-index.yml')) in f.read()
