@@ -89,7 +89,8 @@ def add_files_to_wheel(wheel_path: str, files: Dict[str, bytes]) -> None:
     """Rewrite ``wheel_path`` with ``files`` added and its RECORD updated,
     atomically."""
     with zipfile.ZipFile(wheel_path) as wheel:
-        entries = {info.filename: wheel.read(info) for info in wheel.infolist()}
+        entries = {info.filename: wheel.read(info)
+                   for info in wheel.infolist()}
     record = next(name for name in entries
                   if name.endswith('.dist-info/RECORD'))
     entries.update(files)
