@@ -29,7 +29,6 @@ import base64
 import hashlib
 import importlib.util
 import json
-import os
 import os.path as osp
 import warnings
 import zipfile
@@ -128,7 +127,7 @@ def build_editable(wheel_directory: str,
     """setuptools' editable wheel, plus :data:`MIM_INDEX` (see above)."""
     name = _setuptools.build_editable(wheel_directory, config_settings,
                                       metadata_directory)
-    if add_mim_index(os.path.join(wheel_directory, name)) is None:
+    if add_mim_index(osp.join(wheel_directory, name)) is None:
         warnings.warn('this editable install does not put the source tree '
                       'on sys.path with a .pth file, so `mim search '
                       'mmconformer` will not find the model index (use a '
