@@ -118,3 +118,38 @@ def test_bf16_autocast_within_documented_tolerance():
     ours_error, ref_error = bf16_error(ours), bf16_error(ref)
     assert 0 < ours_error < 2e-2
     assert ours_error < 1.5 * ref_error
+
+
+@pytest.mark.parametrize('soft', [False, True])
+def test_same_weights_same_loss_float64(soft):
+    """The loss that is optimised (mmengine sums every ``loss*`` entry: our
+    ``loss_conv + loss_trans``) equals ConformerHead's ``loss``, with the
+    recipe's label-smoothing loss, on hard labels and on Mixup's soft
+    labels."""
+    from mmengine.model import BaseModel
+    from mmpretrain.structures import DataSample
+    loss = dict(type='LabelSmoothLoss', label_smooth_val=0.1,
+                mode='original')
+    heads = [
+        MODELS.build(dict(type=t, num_classes=5, in_channels=[16, 8],
+                          loss=loss))
+        for t in ('ConformerHead', 'DualBranchClsHead')
+    ]
+    heads[0].init_weights()
+    heads[1].load_state_dict(heads[0].state_dict(), strict=True)
+    gen = torch.Generator().manual_seed(4)
+    feats = ((torch.randn(6, 16, generator=gen, dtype=torch.float64),
+              torch.randn(6, 8, generator=gen, dtype=torch.float64)), )
+    samples = []
+    for label in [0, 1, 2, 3, 4, 0]:
+        sample = DataSample().set_gt_label(label)
+        if soft:
+            sample.set_gt_score(
+                torch.rand(5, generator=gen, dtype=torch.float64).softmax(0))
+        samples.append(sample)
+    ref, ours = (BaseModel.parse_losses(None, h.double().loss(feats, samples))
+                 for h in heads)
+    assert set(ours[1]) == {'loss', 'loss_conv', 'loss_trans'}
+    assert ref[0].dtype == ours[0].dtype == torch.float64
+    torch.testing.assert_close(ours[0], ref[0], rtol=1e-12, atol=0)
+    assert ours[0] > 0

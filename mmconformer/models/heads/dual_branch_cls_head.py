@@ -1,27 +1,38 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """Classification head with one linear classifier per Conformer branch."""
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import torch
-import torch.nn as nn
 from mmpretrain.evaluation.metrics import Accuracy
-from mmpretrain.models.heads import ClsHead
+from mmpretrain.models.heads import ConformerHead
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 BranchFeatures = Sequence[torch.Tensor]
 
+#: The branches, in the order of the backbone's features and the logits.
+BRANCHES = ('conv', 'trans')
+
 
 @MODELS.register_module()
-class DualBranchClsHead(ClsHead):
+class DualBranchClsHead(ConformerHead):
     """Two linear classifiers, one on the pooled CNN feature
     (``conv_cls_head``) and one on the transformer feature
     (``trans_cls_head``), as in Conformer.
 
-    Training sums the loss of both branches (mmpretrain's recipe; the official
-    repo halves each). It works with hard labels and with the soft labels
-    that Mixup/CutMix write into ``gt_score``. Prediction uses the sum of the
-    two branches' logits.
+    A subclass of mmpretrain's ``ConformerHead``: the same layers and weight
+    names, the same ``forward`` (the pair ``(conv_logits, trans_logits)``) and
+    the same prediction (from the sum of the two logits), so tools that
+    recognise a ``ConformerHead`` (mmdeploy's classifier rewriter) treat it
+    as one. It differs in three ways:
+
+    - its arguments and inputs are checked, and a bad one is named;
+    - the training loss is returned per branch, as ``loss_conv`` and
+      ``loss_trans``: mmengine logs both and optimises their sum, which
+      equals ``ConformerHead``'s ``loss`` (mmpretrain's recipe sums the
+      branches; the official repository halves each);
+    - ``cal_acc`` also works under Mixup/CutMix, against the samples'
+      original hard labels (``ConformerHead`` refuses soft labels).
 
     Args:
         num_classes (int): Number of categories, a positive int.
@@ -32,8 +43,7 @@ class DualBranchClsHead(ClsHead):
         topk (int | Tuple[int]): Top-k accuracy with ``cal_acc``.
             Defaults to ``(1, )``.
         cal_acc (bool): Compute the training accuracy of the summed logits.
-            Under Mixup/CutMix it is measured against the samples' original
-            hard labels. Defaults to False.
+            Defaults to False.
         init_cfg (dict, optional): Initialization config. Defaults to
             ``dict(type='TruncNormal', layer='Linear', std=0.02)``.
     """
@@ -41,10 +51,9 @@ class DualBranchClsHead(ClsHead):
     def __init__(self,
                  num_classes: int,
                  in_channels: Sequence[int],
-                 init_cfg: Optional[dict] = dict(
+                 init_cfg: dict = dict(
                      type='TruncNormal', layer='Linear', std=.02),
                  **kwargs) -> None:
-        super().__init__(init_cfg=init_cfg, **kwargs)
         if not isinstance(num_classes, int) or isinstance(
                 num_classes, bool) or num_classes <= 0:
             raise ValueError(f'num_classes must be a positive int, got '
@@ -57,10 +66,9 @@ class DualBranchClsHead(ClsHead):
             raise ValueError(f'in_channels must be a pair of positive ints '
                              f'(conv_channels, trans_channels), got '
                              f'{in_channels!r}')
-        self.num_classes = num_classes
+        super().__init__(num_classes, list(in_channels), init_cfg=init_cfg,
+                         **kwargs)
         self.in_channels = tuple(in_channels)
-        self.conv_cls_head = nn.Linear(self.in_channels[0], num_classes)
-        self.trans_cls_head = nn.Linear(self.in_channels[1], num_classes)
 
     def pre_logits(self, feats: Tuple[BranchFeatures]) -> BranchFeatures:
         """Take the ``(conv, trans)`` pair of the last backbone output."""
@@ -71,8 +79,7 @@ class DualBranchClsHead(ClsHead):
                 '(conv_feature, trans_feature) pairs (ConformerBackbone with '
                 "out_type='cls_token'), got "
                 f'{type(last).__name__}')
-        for name, feat, width in zip(('conv', 'trans'), last,
-                                     self.in_channels):
+        for name, feat, width in zip(BRANCHES, last, self.in_channels):
             if feat.dim() != 2 or feat.shape[1] != width:
                 raise ValueError(
                     f'DualBranchClsHead: the {name} feature has shape '
@@ -80,33 +87,19 @@ class DualBranchClsHead(ClsHead):
                     f'{width} (in_channels={list(self.in_channels)})')
         return last
 
-    def forward(
-            self,
-            feats: Tuple[BranchFeatures]) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Return the logits of both branches, ``(conv, trans)``."""
-        conv_feat, trans_feat = self.pre_logits(feats)
-        return self.conv_cls_head(conv_feat), self.trans_cls_head(trans_feat)
-
-    def predict(
-        self,
-        feats: Tuple[BranchFeatures],
-        data_samples: Optional[List[Optional[DataSample]]] = None
-    ) -> List[DataSample]:
-        """Predict with the sum of both branches' logits."""
-        conv_score, trans_score = self(feats)
-        return self._get_predictions(conv_score + trans_score, data_samples)
-
     def _get_loss(self, cls_score: Tuple[torch.Tensor, torch.Tensor],
-                  data_samples: List[DataSample], **kwargs) -> dict:
+                  data_samples: List[DataSample],
+                  **kwargs) -> Dict[str, torch.Tensor]:
         if 'gt_score' in data_samples[0]:
             # Mixup / CutMix store soft labels as gt_score.
             target = torch.stack([i.gt_score for i in data_samples])
         else:
             target = torch.cat([i.gt_label for i in data_samples])
-        loss = sum(
-            self.loss_module(score, target, avg_factor=score.size(0), **kwargs)
-            for score in cls_score)
-        losses = dict(loss=loss)
+        losses = {
+            f'loss_{branch}': self.loss_module(
+                score, target, avg_factor=score.size(0), **kwargs)
+            for branch, score in zip(BRANCHES, cls_score)
+        }
         if self.cal_acc:
             if 'gt_label' not in data_samples[0]:
                 raise ValueError('cal_acc=True needs hard labels (gt_label) '
