@@ -14,8 +14,8 @@
 # Inherits the demo config (same 6 classes); changes the data, the input
 # size (160: the images' own), the batch size, and the schedule: the whole
 # demo model is loaded (`load_from`, weights only), then 8 epochs at the
-# demo's learning rate with a 20-iteration warm-up (3 epochs reached only 67%
-# val top-1; 8 reach 80%, 16 minutes on 2 AVX2 cores).
+# demo's learning rate with a 20-iteration warm-up (docs/en/visualization.md
+# gives the accuracy it reaches).
 _base_ = ['./conformer-tiny-p16_1xb32_shapes.py']
 
 data_root = 'data/shapes-160'

@@ -58,4 +58,3 @@ def load_classifier(config: Union[str, Config],
     else:
         model.init_weights()
     return model.to(device).eval()
-

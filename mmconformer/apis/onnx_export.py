@@ -221,4 +221,3 @@ def default_verify_shapes(input_size: Tuple[int, int],
         shapes += [(batch_size + 2, max(32, h * 7 // 8), w * 9 // 8 + 8),
                    (1, h * 3 // 2 - 3, w * 9 // 4 + 13)]
     return shapes
-

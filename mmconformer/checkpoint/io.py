@@ -175,4 +175,3 @@ def save_atomic(obj: Any, path: str) -> None:
     no partial file behind."""
     with atomic_write(path, 'wb') as f:
         torch.save(obj, f)
-

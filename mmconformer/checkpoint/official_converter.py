@@ -12,7 +12,7 @@ from .io import CheckpointError
 
 __all__ = [
     'ConversionError', 'is_official_layout', 'infer_official_arch',
-    'convert_official_state_dict', 'checkpoint_filter_fn', 'official_key'
+    'convert_official_state_dict', 'official_key'
 ]
 
 StateDict = Dict[str, torch.Tensor]
@@ -176,8 +176,3 @@ def official_key(key: str) -> str:
         for old, new in TRANSFORMER_RENAMES:
             key = key.replace(new, old)
     return key
-
-
-def checkpoint_filter_fn(checkpoint: Any) -> StateDict:
-    """timm-style alias: official checkpoint -> mmpretrain state dict."""
-    return convert_official_state_dict(checkpoint)[0]

@@ -3,17 +3,16 @@
 class token's attention (they need grad-cam: ``pip install .[vis]``), and
 segmentation label maps beside their ground truth."""
 from .cam import (BRANCHES, METHODS, branch_cam, cam_figure,
-                  cls_token_attention, combine_branch_cams,
-                  default_target_layer, load_rgb, prepare_input,
-                  target_layer)
+                  cls_token_attention, combine_branch_cams, load_rgb,
+                  prepare_input, target_layer)
 from .pointing_game import (find_image_mask_pairs, format_pointing_game, hit,
                             pointing_game, pointing_game_figure)
 from .segmentation_figure import colorize_labels, segmentation_figure
 
 __all__ = [
     'BRANCHES', 'METHODS', 'branch_cam', 'cam_figure', 'cls_token_attention',
-    'colorize_labels', 'combine_branch_cams', 'default_target_layer',
-    'find_image_mask_pairs', 'format_pointing_game', 'hit', 'load_rgb',
+    'colorize_labels', 'combine_branch_cams', 'find_image_mask_pairs',
+    'format_pointing_game', 'hit', 'load_rgb',
     'pointing_game', 'pointing_game_figure', 'prepare_input',
     'segmentation_figure', 'target_layer'
 ]

@@ -13,8 +13,7 @@ from PIL import Image
 
 __all__ = [
     'BRANCHES', 'METHODS', 'branch_cam', 'cls_token_attention',
-    'combine_branch_cams',
-    'default_target_layer', 'load_rgb', 'prepare_input', 'target_layer'
+    'combine_branch_cams', 'load_rgb', 'prepare_input', 'target_layer'
 ]
 
 #: ``--branch`` values: the CNN branch, the transformer branch, both.
@@ -140,13 +139,6 @@ def target_layer(model: nn.Module, branch: str, block: int = -1) -> nn.Module:
         return backbone.conv_1 if branch == 'conv' else backbone.trans_1.ln1
     layer = getattr(backbone, f'conv_trans_{index}')
     return layer.fusion_block if branch == 'conv' else layer.trans_block.ln1
-
-
-def default_target_layer(model: nn.Module, branch: str) -> nn.Module:
-    """:func:`target_layer` at the last block: the last fusion bottleneck
-    (CNN branch), the tokens entering the last transformer layer's attention
-    (transformer branch)."""
-    return target_layer(model, branch)
 
 
 def _tokens_to_grid(backbone: nn.Module,

@@ -18,9 +18,10 @@ __all__ = [
 
 def hit(cam: np.ndarray, mask: np.ndarray) -> bool:
     """Whether the maximum of ``cam`` lies on ``mask`` (same ``H x W``).
-    Ties (a flat maximum) count as a hit if any tied pixel is on the mask
-    and as a miss otherwise, i.e. the fraction of tied pixels on the mask
-    is rounded: more than half must be on it."""
+
+    Where several pixels share the maximum (a flat peak), it is a hit when
+    more than half of them lie on the mask; a single maximum is a hit when
+    it lies on the mask."""
     if cam.shape != mask.shape:
         raise ValueError(f'cam {cam.shape} and mask {mask.shape} differ')
     peak = cam == cam.max()

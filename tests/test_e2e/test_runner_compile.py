@@ -11,9 +11,8 @@ def test_compile_true_trains_through_the_runner(tmp_path):
                                extra='compile = True\n')
     # 1 iteration (24 images) and the val pass: Inductor compiles the
     # training step (forward, backward, optimizer step) and the eval forward.
-    # With a cold cache this takes 2.4 min on 2 AVX2 cores; 2 iterations
-    # (the second recompiles the optimizer step for the warm-up's new lr, as
-    # a user's run does) took 6 min in CI
+    # One iteration is enough: a second would only recompile the optimizer
+    # step for the warm-up's new lr, which costs minutes on a CPU.
     log = train(tmp_path / 'work', data, 'train_cfg.max_epochs=1',
                 'train_dataloader.batch_size=24', 'train_cfg.val_interval=1',
                 'default_hooks.logger.interval=1', config=str(config))

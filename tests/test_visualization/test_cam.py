@@ -7,7 +7,6 @@ from mmpretrain.registry import MODELS
 from PIL import Image
 
 from mmconformer.visualization import (branch_cam, cls_token_attention,
-                                       default_target_layer,
                                        find_image_mask_pairs,
                                        format_pointing_game, hit,
                                        pointing_game, pointing_game_figure,
@@ -99,9 +98,9 @@ def test_bad_arguments(model, image, kwargs, error, match):
 
 def test_target_layer_of_each_block(model):
     backbone = model.backbone  # 6 blocks
-    assert default_target_layer(model, 'conv') is \
-        backbone.conv_trans_6.fusion_block
-    assert default_target_layer(model, 'trans') is \
+    # the default is the last block
+    assert target_layer(model, 'conv') is backbone.conv_trans_6.fusion_block
+    assert target_layer(model, 'trans') is \
         backbone.conv_trans_6.trans_block.ln1
     assert target_layer(model, 'conv', 1) is backbone.conv_1
     assert target_layer(model, 'trans', 1) is backbone.trans_1.ln1

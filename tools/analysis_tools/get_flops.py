@@ -3,7 +3,7 @@
 
 Example::
 
-    python tools/analysis_tools/get_flops.py \
+    python tools/analysis_tools/get_flops.py \\
         configs/conformer-tiny-p16_8xb128_in1k.py --shape 224 224
 """
 import argparse

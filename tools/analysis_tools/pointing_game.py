@@ -5,7 +5,7 @@ to the chance rate (the mean fraction of the image the shapes cover).
 
 Example::
 
-    python tools/dataset_converters/make_shapes_dataset.py \
+    python tools/dataset_converters/make_shapes_dataset.py \\
         data/shapes-masks --masks
     python tools/analysis_tools/pointing_game.py \\
         configs/demo/conformer-tiny-p16_1xb32_shapes.py \\

@@ -3,7 +3,7 @@
 
 Example::
 
-    python tools/model_converters/conformer_to_mmpretrain.py \
+    python tools/model_converters/conformer_to_mmpretrain.py \\
         Conformer_small_patch32.pth conformer-small-p32_official.pth
 
 SRC is ``{'model': state_dict}`` (as the official DeiT-based main.py saves)

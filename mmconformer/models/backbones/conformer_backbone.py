@@ -345,10 +345,6 @@ class ConformerBackbone(BaseBackbone):
     # ------------------------------------------------------------------ #
     # stages, freezing, init
     # ------------------------------------------------------------------ #
-    def conv_bn_pairs(self) -> List[Tuple[str, str]]:
-        """The stem's (conv, BatchNorm) pair, for :func:`fuse_conv_bn`."""
-        return [('conv1', 'bn1')]
-
     def stage_modules(self, stage: int) -> List[nn.Module]:
         """Modules of ``stage``: 0 is the stem, 1..3 the three stages."""
         if stage == 0:

@@ -2,10 +2,10 @@
 from .bottleneck import ConvBottleneck
 from .conv_trans_block import ConvTransBlock
 from .coupling_units import FCUDown, FCUUp
-from .fuse_conv_bn import fuse_conv_bn, fused_conv
+from .fuse_conv_bn import fuse_conv_bn
 from .transformer_layer import TransformerLayer
 
 __all__ = [
     'ConvBottleneck', 'ConvTransBlock', 'FCUDown', 'FCUUp', 'TransformerLayer',
-    'fuse_conv_bn', 'fused_conv'
+    'fuse_conv_bn'
 ]

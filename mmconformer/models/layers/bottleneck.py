@@ -1,6 +1,6 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """The CNN-branch bottleneck of Conformer."""
-from typing import List, Optional, Tuple, Union
+from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -54,13 +54,6 @@ class ConvBottleneck(nn.Module):
             self.residual_bn = nn.BatchNorm2d(out_channels, eps=BN_EPS)
         self.drop_path = (
             DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity())
-
-    def conv_bn_pairs(self) -> List[Tuple[str, str]]:
-        """The (conv, BatchNorm) attribute pairs :func:`fuse_conv_bn` folds."""
-        pairs = [('conv1', 'bn1'), ('conv2', 'bn2'), ('conv3', 'bn3')]
-        if self.with_residual_conv:
-            pairs.append(('residual_conv', 'residual_bn'))
-        return pairs
 
     def zero_init_last_bn(self) -> None:
         """Zero the last BN's scale so that the block starts as identity."""

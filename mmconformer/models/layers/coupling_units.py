@@ -1,7 +1,6 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
-"""Feature Coupling Units: the bridges between the CNN and transformer branches."""
-from typing import List, Tuple
-
+"""Feature Coupling Units: the bridges between the CNN and transformer
+branches."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -20,12 +19,10 @@ class FCUDown(nn.Module):
     and the weights and outputs are those of the official order (float64
     tests agree with mmpretrain to 1e-10). The conv then runs on the token
     grid, ``down_stride**2`` times fewer positions, and the full-resolution
-    ``embed_dims``-wide map (38 MB per 8 images in tiny's first stage) is
-    never written. In Conformer-tiny at 224x224 this saves 0.083 G
-    multiply-accumulates per image and makes fp32 CPU inference 9% faster
-    (training 1%; batch 8, 2 cores). Published FLOPs count the conv at the
-    CNN resolution; :func:`mmconformer.analysis.get_complexity` reports
-    both counts.
+    ``embed_dims``-wide map is never written (in Conformer-tiny at 224x224
+    this saves 0.083 G multiply-accumulates per image). Published FLOPs
+    count the conv at the CNN resolution;
+    :func:`mmconformer.analysis.get_complexity` reports both counts.
 
     Args:
         in_channels (int): Channels of the CNN feature map.
@@ -82,10 +79,6 @@ class FCUUp(nn.Module):
         self.conv_project = nn.Conv2d(embed_dims, out_channels, 1)
         self.bn = nn.BatchNorm2d(out_channels, eps=BN_EPS)
         self.act = nn.ReLU(inplace=True)
-
-    def conv_bn_pairs(self) -> List[Tuple[str, str]]:
-        """The (conv, BatchNorm) attribute pairs :func:`fuse_conv_bn` folds."""
-        return [('conv_project', 'bn')]
 
     def forward(self, x_t: torch.Tensor, grid_h: int,
                 grid_w: int) -> torch.Tensor:

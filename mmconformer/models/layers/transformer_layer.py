@@ -14,14 +14,13 @@ def _bf16_cpu_attention(q: torch.Tensor, k: torch.Tensor,
                         v: torch.Tensor) -> torch.Tensor:
     """``softmax(q k^T / sqrt(d)) v`` as two batched bf16 matmuls.
 
-    On CPUs without AMX, torch's fused CPU attention kernel runs bf16 at
-    about half the speed of these two ``bmm`` calls for Conformer's ~200
-    tokens (5.9 vs 2.6 ms per tiny layer at batch 8 on a 2-core AVX-512
-    EPYC; 8% of tiny's bf16 inference time). The scores are rounded to bf16
-    before the softmax (as in timm's non-fused path), so the relative error
-    of the attention output is about 1e-2 instead of 6e-3; both are inside
-    the documented bf16 tolerance.
-    Autocast is switched off here because every input is bf16 already.
+    On CPUs without AMX, torch's fused CPU attention kernel runs bf16
+    slower than these two ``bmm`` calls for Conformer's ~200 tokens
+    (docs/en/benchmarks.md has the measurement). The scores are rounded to
+    bf16 before the softmax (as in timm's non-fused path), which about
+    doubles the relative error of the attention output; it stays inside the
+    documented bf16 tolerance. Autocast is switched off here because every
+    input is bf16 already.
     """
     with torch.autocast(device_type='cpu', enabled=False):
         attn = (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1)

@@ -7,7 +7,6 @@ from _helpers import SMALL_ARCH, randomize_batchnorm
 from mmpretrain.registry import MODELS
 
 from mmconformer.models import ConformerBackbone, fuse_conv_bn
-from mmconformer.models.layers import fused_conv
 
 
 def classifier(**backbone):
@@ -65,16 +64,3 @@ def test_fuse_in_place_is_idempotent_and_keeps_the_layout():
     assert conv.weight.is_contiguous(memory_format=torch.channels_last)
     assert isinstance(again.backbone.conv_trans_2.cnn_block.bn2, nn.Identity)
 
-
-def test_fused_conv_with_conv_bias():
-    conv = nn.Conv2d(4, 6, 3, stride=2, padding=1, bias=True).double()
-    bn = nn.BatchNorm2d(6, eps=1e-6).double()
-    with torch.no_grad():
-        bn.running_mean.uniform_(-1, 1)
-        bn.running_var.uniform_(0.5, 2)
-        bn.weight.uniform_(0.5, 1.5)
-        bn.bias.uniform_(-1, 1)
-    bn.eval()
-    x = torch.randn(2, 4, 9, 7, dtype=torch.float64)
-    torch.testing.assert_close(fused_conv(conv, bn)(x), bn(conv(x)),
-                               rtol=1e-12, atol=1e-12)
