@@ -3,7 +3,8 @@ __version__ = '0.1.0'
 
 
 def parse_version_info(version_str: str) -> tuple:
-    """Parse a version string like ``'0.1.0'`` or ``'0.1.0rc1'`` into a tuple."""
+    """``'0.1.0'`` -> ``(0, 1, 0)``; a part that is not a number (``'0rc1'``)
+    is kept as a string."""
     info = []
     for part in version_str.split('.'):
         if part.isdigit():

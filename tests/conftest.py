@@ -9,6 +9,22 @@ def _seed():
     torch.manual_seed(0)
 
 
+@pytest.fixture(autouse=True)
+def _forget_loggers_made_by_the_test():
+    """A logger made during a test (a tool's main, a Runner) writes to that
+    test's captured stdout, which pytest closes afterwards, and mmengine
+    would keep it as the current logger of the next test. Forget and close
+    the loggers the test made."""
+    from mmengine.logging import MMLogger
+    before = set(MMLogger._instance_dict)
+    yield
+    for name in set(MMLogger._instance_dict) - before:
+        logger = MMLogger._instance_dict.pop(name)
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+            handler.close()
+
+
 @pytest.fixture(scope='session')
 def classifier_checkpoint(tmp_path_factory):
     """``classifier_checkpoint('conformer-small-p32_8xb128_in1k.py')``: a

@@ -1,21 +1,25 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """Classify images with a config and a checkpoint.
 
-    python tools/infer.py CONFIG CHECKPOINT IMAGE [IMAGE ...] [--device cpu]
-        [--fast [bf16|fp32]] [--batch-size N]
+Example::
+
+    python tools/infer.py CONFIG CHECKPOINT IMAGE [IMAGE ...] \\
+        [--device cpu] [--fast [bf16|fp32]] [--batch-size N]
 
 Prints one line per image: the path, the class name (from the dataset meta
-stored in the checkpoint) and the score. ``--fast`` classifies with
+stored in the checkpoint) and the score. The checkpoint must fit the config
+(every weight, every shape); an official-layout checkpoint is converted on
+the fly. ``--fast`` classifies with
 :func:`mmconformer.apis.optimize_for_inference` (conv+BN folded,
 channels_last, bf16 where the CPU computes it natively, compiled with
 freezing): worth its compile time (tens of seconds) for many images.
 """
 import argparse
-import os.path as osp
 import sys
 
-import mmconformer  # noqa: F401  (registers models; safe checkpoint types)
-from mmconformer.utils import silence_known_warnings
+from mmconformer.checkpoint import CheckpointError
+from mmconformer.utils import (check_device, check_files, cli_main,
+                               tool_logger)
 
 
 def parse_args(argv=None):
@@ -25,7 +29,8 @@ def parse_args(argv=None):
     parser.add_argument('images', nargs='+', metavar='IMAGE',
                         help='image files')
     parser.add_argument('--device', default=None,
-                        help='device, e.g. cpu or cuda:0 (default: auto)')
+                        help='device, e.g. cpu or cuda:0 (default: the GPU '
+                        'if there is one, else cpu)')
     parser.add_argument('--fast', nargs='?', const='bf16', default=None,
                         choices=['bf16', 'fp32'],
                         help='optimize_for_inference with this dtype '
@@ -36,22 +41,21 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+@cli_main(CheckpointError)
 def main(argv=None) -> int:
-    silence_known_warnings()
     args = parse_args(argv)
-    for path in [args.config, args.checkpoint, *args.images]:
-        if not osp.isfile(path):
-            print(f'error: file not found: {path}', file=sys.stderr)
-            return 1
-    from mmpretrain.apis import ImageClassificationInferencer, get_model
-    model = get_model(args.config, pretrained=args.checkpoint,
-                      device=args.device)
+    check_files(args.config, args.checkpoint, *args.images)
+    device = check_device(args.device)
+    from mmpretrain.apis import ImageClassificationInferencer
+
+    from mmconformer.apis import load_classifier
+    tool_logger('infer', 'INFO')
+    model = load_classifier(args.config, args.checkpoint, device=device)
     if args.fast:
         from mmconformer.apis import optimize_for_inference
         model = optimize_for_inference(model, args.fast)
     inferencer = ImageClassificationInferencer(model=model)
-    classes = inferencer.classes
-    if not classes:
+    if not inferencer.classes:
         print('warning: the checkpoint stores no class names; printing '
               'class indices', file=sys.stderr)
     results = inferencer(args.images, batch_size=args.batch_size)

@@ -12,18 +12,21 @@ centre. The rates go to ``WORK_DIR/pointing_game.json`` and a figure to
 ``WORK_DIR/pointing_game.png``.
 """
 import argparse
+import importlib.util
 import json
 import os.path as osp
-import subprocess
 import sys
 
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
 
+from mmconformer.checkpoint import CheckpointError
 from mmconformer.datasets import ensure_dataset
-from mmconformer.utils import set_data_root, silence_known_warnings
+from mmconformer.engine import build_runner
+from mmconformer.utils import ToolError, cli_main, set_data_root
+from mmconformer.visualization import DEFAULT_METHODS, METHODS
 
 HERE = osp.dirname(osp.abspath(__file__))
+POINTING_GAME_TOOL = osp.join(HERE, 'analysis_tools', 'pointing_game.py')
 DEFAULT_CONFIG = osp.join(HERE, '..', 'configs', 'demo',
                           'conformer-tiny-p16_1xb16-8e_shapes-160px.py')
 
@@ -42,8 +45,8 @@ def parse_args(argv=None):
                         help='training images per class, if made here')
     parser.add_argument('--val-per-class', type=int, default=50,
                         help='val images per class, if made here')
-    parser.add_argument('--methods', nargs='+',
-                        default=['gradcam', 'gradcam++', 'eigencam'],
+    parser.add_argument('--methods', nargs='+', choices=list(METHODS),
+                        default=list(DEFAULT_METHODS),
                         help='CAM methods of the pointing game')
     parser.add_argument('--work-dir', default='work_dirs/demo-cam')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -51,26 +54,34 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def pointing_game_main(argv) -> int:
+    """``main`` of tools/analysis_tools/pointing_game.py, run in this
+    process (the script is a file of the tools folder, not a module)."""
+    spec = importlib.util.spec_from_file_location('pointing_game',
+                                                  POINTING_GAME_TOOL)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool.main(argv)
+
+
+@cli_main(CheckpointError)
 def main(argv=None) -> int:
-    silence_known_warnings()
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint):
-        print(f'error: {args.checkpoint} not found: run `make demo` first '
-              f'(or pass --checkpoint)', file=sys.stderr)
-        return 1
+        raise ToolError(f'{args.checkpoint} not found: run `make demo` '
+                        f'first (or pass --checkpoint)')
     try:
         ensure_dataset(args.data_root, size=160, radius_range=(0.18, 0.28),
                        masks=True, train_per_class=args.train_per_class,
                        val_per_class=args.val_per_class, seed=2)
     except ValueError as err:  # a data root made without masks
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+        raise ToolError(str(err)) from err
     cfg = set_data_root(Config.fromfile(args.config), args.data_root)
     cfg.load_from = args.checkpoint
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = args.work_dir
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     top1 = runner.val_loop.run()['accuracy/top1']
     checkpoint = osp.join(runner.work_dir, f'epoch_{runner.epoch}.pth')
@@ -78,12 +89,13 @@ def main(argv=None) -> int:
     report = osp.join(runner.work_dir, 'pointing_game.json')
     del runner
     print(f'Fine-tuned val top-1 at 160x160: {top1:.2f}%')
-    subprocess.run([
-        sys.executable,
-        osp.join(HERE, 'analysis_tools', 'pointing_game.py'), config,
-        checkpoint, args.data_root, '--methods', *args.methods, '--json',
-        report, '--figure', osp.join(args.work_dir, 'pointing_game.png')
-    ], check=True)
+    code = pointing_game_main([
+        config, checkpoint, args.data_root, '--methods', *args.methods,
+        '--json', report, '--figure',
+        osp.join(args.work_dir, 'pointing_game.png')
+    ])
+    if code:
+        return code
     with open(report) as f:
         result = json.load(f)
     if 'gradcam' in args.methods:

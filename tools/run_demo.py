@@ -11,10 +11,10 @@ import os.path as osp
 import sys
 
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
 
 from mmconformer.datasets import ensure_dataset
-from mmconformer.utils import set_data_root, silence_known_warnings
+from mmconformer.engine import build_runner
+from mmconformer.utils import cli_main, set_data_root
 
 HERE = osp.dirname(osp.abspath(__file__))
 DEFAULT_CONFIG = osp.join(HERE, '..', 'configs', 'demo',
@@ -30,15 +30,15 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+@cli_main()
 def main(argv=None) -> int:
-    silence_known_warnings()
     args = parse_args(argv)
     ensure_dataset(args.data_root)
     cfg = set_data_root(Config.fromfile(args.config), args.data_root)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = args.work_dir
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     metrics = runner.val_loop.run()
     top1 = metrics.get('accuracy/top1')

@@ -11,11 +11,11 @@ import os.path as osp
 import sys
 
 from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
+from mmconformer.checkpoint import CheckpointError
 from mmconformer.datasets import NEW_CLASSES, ensure_dataset
-from mmconformer.utils import set_data_root, silence_known_warnings
+from mmconformer.engine import build_runner
+from mmconformer.utils import ToolError, cli_main, set_data_root
 
 HERE = osp.dirname(osp.abspath(__file__))
 DEFAULT_CONFIG = osp.join(HERE, '..', 'configs', 'demo',
@@ -43,19 +43,17 @@ def parse_args(argv=None):
 
 
 def train_and_validate(cfg: Config) -> float:
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
-        Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     return runner.val_loop.run()['accuracy/top1']
 
 
+@cli_main(CheckpointError)
 def main(argv=None) -> int:
-    silence_known_warnings()
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint):
-        print(f'error: {args.checkpoint} not found: run `make demo` first '
-              f'(or pass --checkpoint)', file=sys.stderr)
-        return 1
+        raise ToolError(f'{args.checkpoint} not found: run `make demo` '
+                        f'first (or pass --checkpoint)')
     ensure_dataset(args.data_root, classes=NEW_CLASSES,
                    train_per_class=args.train_per_class, val_per_class=50,
                    seed=1)

@@ -15,6 +15,9 @@ import sys
 
 import numpy as np
 
+from mmconformer.utils import (ToolError, atomic_write, cli_main,
+                               dense_task_unavailable, set_data_root)
+
 HERE = osp.dirname(osp.abspath(__file__))
 DEFAULT_CONFIG = osp.join(HERE, '..', 'configs', 'demo',
                           'upernet_conformer-tiny-p16_1xb16-1k_'
@@ -51,7 +54,6 @@ def draw_predictions(runner, path: str, count: int) -> None:
     import torch
     from mmengine.dataset import pseudo_collate
 
-    from mmconformer.utils import atomic_write
     from mmconformer.visualization import segmentation_figure
 
     dataset = runner.val_dataloader.dataset
@@ -73,32 +75,25 @@ def draw_predictions(runner, path: str, count: int) -> None:
         fig.savefig(f, format='png', dpi=120)
 
 
+@cli_main()
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mmconformer.utils import (dense_task_unavailable, set_data_root,
-                                   silence_known_warnings)
     reason = dense_task_unavailable('mmseg')
     if reason:
-        print(f'error: make demo-seg needs mmsegmentation: {reason}',
-              file=sys.stderr)
-        return 1
-    silence_known_warnings()
+        raise ToolError(f'make demo-seg needs mmsegmentation: {reason}')
     from mmengine.config import Config
-    from mmengine.registry import RUNNERS
-    from mmengine.runner import Runner
 
     from mmconformer.datasets import ensure_dataset
+    from mmconformer.engine import build_runner
     try:
         ensure_dataset(args.data_root, seg_maps=True)
     except ValueError as err:  # a data root made without label maps
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+        raise ToolError(str(err)) from err
     cfg = set_data_root(Config.fromfile(args.config), args.data_root)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = args.work_dir
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
-        Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     metrics = runner.val_loop.run()
     figure = args.figure or osp.join(runner.work_dir, 'predictions.png')

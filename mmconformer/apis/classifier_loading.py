@@ -19,11 +19,14 @@ def load_classifier(config: Union[str, Config],
                     device: str = 'cpu') -> nn.Module:
     """Build ``config``'s model in eval mode and load ``checkpoint``.
 
-    Unlike ``mmpretrain.apis.init_model`` (``strict=False``), every weight
+    Unlike ``mmpretrain.apis.get_model`` (``strict=False``), every weight
     the model has must be in the checkpoint with the same shape; keys the
     model does not build (e.g. the blocks a dense backbone drops) are
     ignored. Official-layout checkpoints are converted on the fly, and local
-    files are read weights-only.
+    files are read weights-only. As ``get_model`` does, the model keeps its
+    config (``model._config``) and the checkpoint's dataset meta
+    (``model._dataset_meta``: the class names), which mmpretrain's
+    Inferencers read.
 
     Args:
         config (str | Config): A config file or a loaded config.
@@ -53,8 +56,11 @@ def load_classifier(config: Union[str, Config],
     if checkpoint is not None and 'init_cfg' in model_cfg.get('backbone', {}):
         model_cfg.backbone = dict(model_cfg.backbone, init_cfg=None)
     model = MODELS.build(model_cfg)
+    meta = {}
     if checkpoint is not None:
-        load_pretrained(model, checkpoint)
+        meta = load_pretrained(model, checkpoint)
     else:
         model.init_weights()
+    model._config = cfg
+    model._dataset_meta = dict(meta.get('dataset_meta') or {})
     return model.to(device).eval()

@@ -51,16 +51,27 @@ def extract_state_dict(checkpoint: Mapping) -> Dict[str, torch.Tensor]:
 
 def load_pretrained(module: nn.Module,
                     checkpoint: str,
-                    prefix: Optional[str] = None) -> None:
+                    prefix: Optional[str] = None) -> dict:
     """Load ``checkpoint`` into ``module``: every key of the module must be
     present with the right shape; keys the module does not have (a head, or
     blocks a dense backbone does not build) are ignored and logged.
+
+    Args:
+        module (nn.Module): The module to load into.
+        checkpoint (str): A path or URL, of either layout.
+        prefix (str, optional): Load only the keys under this prefix, with
+            the prefix removed (e.g. ``'backbone.'``). Defaults to None.
+
+    Returns:
+        dict: The checkpoint's ``meta`` (empty when it has none), e.g. the
+        ``dataset_meta`` that training stores.
 
     Raises:
         CheckpointError: unreadable, unsafe or unsuitable checkpoint,
             naming the first missing key or the first shape mismatch.
     """
-    state = extract_state_dict(read_checkpoint(checkpoint))
+    loaded = read_checkpoint(checkpoint)
+    state = extract_state_dict(loaded)
     if prefix:
         prefix = prefix if prefix.endswith('.') else prefix + '.'
         selected = {k[len(prefix):]: v for k, v in state.items()
@@ -79,3 +90,5 @@ def load_pretrained(module: nn.Module,
         (f'; ignored {len(unexpected)} keys the model does not build, '
          f'e.g. {unexpected[0]}' if unexpected else ''),
         logger='current')
+    meta = loaded.get('meta') if isinstance(loaded, Mapping) else None
+    return dict(meta) if isinstance(meta, Mapping) else {}

@@ -5,14 +5,15 @@ segmentation label maps beside their ground truth."""
 from .cam import (BRANCHES, METHODS, branch_cam, cam_figure,
                   cls_token_attention, combine_branch_cams, load_rgb,
                   prepare_input, target_layer)
-from .pointing_game import (find_image_mask_pairs, format_pointing_game, hit,
-                            pointing_game, pointing_game_figure)
+from .pointing_game import (DEFAULT_METHODS, find_image_mask_pairs,
+                            format_pointing_game, hit, pointing_game,
+                            pointing_game_figure)
 from .segmentation_figure import colorize_labels, segmentation_figure
 
 __all__ = [
-    'BRANCHES', 'METHODS', 'branch_cam', 'cam_figure', 'cls_token_attention',
-    'colorize_labels', 'combine_branch_cams', 'find_image_mask_pairs',
-    'format_pointing_game', 'hit', 'load_rgb',
+    'BRANCHES', 'DEFAULT_METHODS', 'METHODS', 'branch_cam', 'cam_figure',
+    'cls_token_attention', 'colorize_labels', 'combine_branch_cams',
+    'find_image_mask_pairs', 'format_pointing_game', 'hit', 'load_rgb',
     'pointing_game', 'pointing_game_figure', 'prepare_input',
     'segmentation_figure', 'target_layer'
 ]

@@ -11,9 +11,13 @@ from PIL import Image
 from .cam import BRANCHES, METHODS, branch_cam, combine_branch_cams
 
 __all__ = [
-    'pointing_game', 'find_image_mask_pairs', 'format_pointing_game', 'hit',
-    'pointing_game_figure'
+    'DEFAULT_METHODS', 'pointing_game', 'find_image_mask_pairs',
+    'format_pointing_game', 'hit', 'pointing_game_figure'
 ]
+
+
+#: The CAM methods the pointing game scores unless told otherwise.
+DEFAULT_METHODS = ('gradcam', 'gradcam++', 'eigencam')
 
 
 def hit(cam: np.ndarray, mask: np.ndarray) -> bool:
@@ -47,8 +51,7 @@ def find_image_mask_pairs(data_root: str,
 
 def pointing_game(model: nn.Module,
                   pairs: Sequence[Tuple[str, str]],
-                  methods: Sequence[str] = ('gradcam', 'gradcam++',
-                                            'eigencam'),
+                  methods: Sequence[str] = DEFAULT_METHODS,
                   input_size: Optional[int] = None,
                   progress: Optional[Callable[[int], None]] = None,
                   target_block: int = -1) -> Dict[str, object]:
@@ -63,7 +66,8 @@ def pointing_game(model: nn.Module,
             from :func:`find_image_mask_pairs`; a mask is non-zero on the
             object.
         methods (Sequence[str]): CAM methods, from :data:`METHODS`.
-            Defaults to ``('gradcam', 'gradcam++', 'eigencam')``.
+            Defaults to :data:`DEFAULT_METHODS`: ``('gradcam', 'gradcam++',
+            'eigencam')``.
         input_size (int, optional): As for :func:`branch_cam`.
         progress (Callable, optional): Called with the number of images
             done after each image. Defaults to None.

@@ -13,13 +13,12 @@ logit difference, and both top-1 accuracies. A thin command line over
 """
 import argparse
 import json
-import os.path as osp
 import sys
 
 from mmengine.config import DictAction
 
-from mmconformer.utils import atomic_write, silence_known_warnings
-from mmconformer.utils.quiet import current_logger_level
+from mmconformer.checkpoint import CheckpointError
+from mmconformer.utils import atomic_write, check_files, cli_main, tool_logger
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,13 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@cli_main(CheckpointError)
 def main(argv=None) -> int:
-    silence_known_warnings()
     args = build_parser().parse_args(argv)
-    for path in (args.config, args.checkpoint):
-        if not osp.isfile(path):
-            print(f'error: file not found: {path}', file=sys.stderr)
-            return 1
+    check_files(args.config, args.checkpoint)
     from mmengine.config import Config
     from mmengine.runner import Runner
 
@@ -56,8 +52,8 @@ def main(argv=None) -> int:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    with current_logger_level():
-        model = load_classifier(cfg, args.checkpoint)
+    tool_logger('fast_inference_numerics')
+    model = load_classifier(cfg, args.checkpoint)
     fast = optimize_for_inference(model, args.dtype,
                                   compile=not args.no_compile)
     loader = Runner.build_dataloader(cfg.test_dataloader)

@@ -7,12 +7,13 @@ Example::
         configs/conformer-tiny-p16_8xb128_in1k.py --shape 224 224
 """
 import argparse
+import sys
 
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 
-from mmconformer.utils import silence_known_warnings
+from mmconformer.utils import check_files, cli_main
 
 
 def parse_args(argv=None):
@@ -33,9 +34,10 @@ def parse_args(argv=None):
     return args
 
 
-def main(argv=None):
-    silence_known_warnings()
+@cli_main()
+def main(argv=None) -> int:
     args = parse_args(argv)
+    check_files(args.config)
     height, width = args.shape * 2 if len(args.shape) == 1 else args.shape
     input_shape = (3, height, width)
 
@@ -68,7 +70,8 @@ def main(argv=None):
           'params count the whole model. The published figures run '
           'FCUDown\'s 1x1 conv on the full CNN map; the table above counts '
           'the executed model.')
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

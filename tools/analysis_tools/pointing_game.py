@@ -13,10 +13,12 @@ Example::
 """
 import argparse
 import json
-import os.path as osp
 import sys
 
-from mmconformer.utils import atomic_write, silence_known_warnings
+from mmconformer.checkpoint import CheckpointError
+from mmconformer.utils import (ToolError, atomic_write, check_files,
+                               cli_main, tool_logger)
+from mmconformer.visualization import DEFAULT_METHODS, METHODS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,9 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('data_root', help='shapes dataset made with --masks')
     parser.add_argument('--split', default='val', help='split to score')
-    parser.add_argument('--methods', nargs='+',
-                        default=['gradcam', 'gradcam++', 'eigencam'],
-                        help='CAM methods')
+    parser.add_argument('--methods', nargs='+', choices=list(METHODS),
+                        default=list(DEFAULT_METHODS), help='CAM methods')
     parser.add_argument('--input-size', type=int, default=None,
                         help='short side of the CAM input (default: the '
                         "config's test size)")
@@ -58,40 +59,31 @@ def save_figure(model, pairs, input_size, target_block, path) -> None:
     plt.close(fig)
 
 
+@cli_main(CheckpointError)
 def main(argv=None) -> int:
-    silence_known_warnings()
     args = build_parser().parse_args(argv)
-    for path in (args.config, args.checkpoint):
-        if not osp.isfile(path):
-            print(f'error: file not found: {path}', file=sys.stderr)
-            return 1
-    from mmengine.logging import MMLogger, print_log
-    from mmpretrain import get_model
+    check_files(args.config, args.checkpoint)
+    from mmengine.logging import print_log
 
+    from mmconformer.apis import load_classifier
     from mmconformer.visualization import (find_image_mask_pairs,
                                            format_pointing_game,
                                            pointing_game)
-    MMLogger.get_instance('pointing-game', log_level='INFO')
+    logger = tool_logger('pointing-game', 'INFO')
     try:
         pairs = find_image_mask_pairs(args.data_root, args.split)
     except (FileNotFoundError, NotADirectoryError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+        raise ToolError(str(err)) from err
     pairs = pairs[:args.limit] if args.limit else pairs
-    import contextlib
-    import io
-    # get_model has mmengine print() a note on loading the checkpoint
-    with contextlib.redirect_stdout(io.StringIO()):
-        model = get_model(args.config, pretrained=args.checkpoint)
+    model = load_classifier(args.config, args.checkpoint)
     try:
         result = pointing_game(
             model, pairs, args.methods, args.input_size,
             progress=lambda n: n % 50 == 0 and print_log(
-                f'{n}/{len(pairs)} images', logger='pointing-game'),
+                f'{n}/{len(pairs)} images', logger=logger),
             target_block=args.target_block)
     except ValueError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+        raise ToolError(str(err)) from err
     print(format_pointing_game(result, args.split))
     if args.json:
         with atomic_write(args.json, 'w') as f:

@@ -22,8 +22,8 @@ import sys
 
 from mmengine.config import DictAction
 
-from mmconformer.utils import silence_known_warnings
-from mmconformer.utils.quiet import current_logger_level
+from mmconformer.checkpoint import CheckpointError
+from mmconformer.utils import ToolError, check_files, cli_main, tool_logger
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,39 +53,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@cli_main(CheckpointError)
 def main(argv=None) -> int:
-    silence_known_warnings()
     args = build_parser().parse_args(argv)
-    for path in (args.config, args.checkpoint):
-        if '://' not in path and not osp.isfile(path):
-            print(f'error: file not found: {path}', file=sys.stderr)
-            return 1
+    check_files(args.config, args.checkpoint, urls=True)
     from mmconformer.apis import (default_verify_shapes, export_onnx,
                                   load_classifier, verify_onnx)
-    from mmconformer.checkpoint import CheckpointError
     try:
         import onnxruntime  # noqa: F401
         import onnxscript  # noqa: F401
     except ImportError as err:
-        print(f'error: {err.name} is not installed; pip install '
-              f'"mmconformer[deploy]" (onnx, onnxscript, onnxruntime)',
-              file=sys.stderr)
-        return 1
+        raise ToolError(f'{err.name} is not installed; pip install '
+                        f'"mmconformer[deploy]" (onnx, onnxscript, '
+                        f'onnxruntime)') from err
+    tool_logger('pytorch2onnx')
     try:
-        with current_logger_level():
-            model = load_classifier(args.config, args.checkpoint,
-                                    args.cfg_options)
+        model = load_classifier(args.config, args.checkpoint,
+                                args.cfg_options)
     except CheckpointError as err:
-        print(f'error: the checkpoint does not fit the config '
-              f'{args.config}: {err}', file=sys.stderr)
-        return 1
+        if err.reason != 'layout':
+            raise
+        raise ToolError(f'the checkpoint does not fit the config '
+                        f'{args.config}: {err}') from err
     try:
         outputs = export_onnx(model, args.output_file, tuple(args.shape),
                               args.batch_size, args.dynamic_export,
                               args.opset)
     except (TypeError, ValueError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+        raise ToolError(str(err)) from err
     size = osp.getsize(args.output_file) / 2**20
     axes = 'dynamic batch, height and width' if args.dynamic_export else \
         f'static {args.batch_size}x3x{args.shape[0]}x{args.shape[1]}'

@@ -24,6 +24,7 @@ from mmconformer.checkpoint import (CheckpointError, check_compatible,
                                     convert_official_state_dict,
                                     load_checkpoint_file, official_key,
                                     save_atomic)
+from mmconformer.utils import ToolError, cli_main
 
 
 def parse_args(argv=None):
@@ -55,25 +56,22 @@ def expected_state_dict(info: dict) -> Dict[str, torch.Tensor]:
     return expected
 
 
+@cli_main(CheckpointError)
 def main(argv=None) -> int:
     args = parse_args(argv)
+    checkpoint = load_checkpoint_file(args.src)
+    state_dict, meta = convert_official_state_dict(checkpoint)
+    info = meta['arch_info']
     try:
-        checkpoint = load_checkpoint_file(args.src)
-        state_dict, meta = convert_official_state_dict(checkpoint)
-        info = meta['arch_info']
-        try:
-            expected = expected_state_dict(info)
-        except (ValueError, TypeError, KeyError) as err:
-            raise CheckpointError(
-                f'{args.src}: the inferred arch cannot be built ({err})')
-        check_compatible(expected, state_dict, args.src, display=official_key)
+        expected = expected_state_dict(info)
+    except (ValueError, TypeError, KeyError) as err:
+        raise CheckpointError(
+            f'{args.src}: the inferred arch cannot be built ({err})')
+    check_compatible(expected, state_dict, args.src, display=official_key)
+    try:
         save_atomic(dict(state_dict=state_dict, meta=meta), args.dst)
-    except CheckpointError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
     except OSError as err:
-        print(f'error: cannot write {args.dst}: {err}', file=sys.stderr)
-        return 1
+        raise ToolError(f'cannot write {args.dst}: {err}') from err
     arch = info['arch'] if isinstance(info['arch'], str) else 'custom'
     print(f'Inferred arch: {arch} (embed_dims={info["embed_dims"]}, '
           f'channel_ratio={info["channel_ratio"]}, '

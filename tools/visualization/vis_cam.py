@@ -13,9 +13,10 @@ import argparse
 import os.path as osp
 import sys
 
-from mmconformer.utils import atomic_write, silence_known_warnings
-
-METHODS = ('gradcam', 'gradcam++', 'xgradcam', 'layercam', 'eigencam')
+from mmconformer.checkpoint import CheckpointError
+from mmconformer.utils import (ToolError, atomic_write, check_device,
+                               check_files, cli_main, tool_logger)
+from mmconformer.visualization import BRANCHES, METHODS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,9 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('img', help='image file')
     parser.add_argument('config', help='classifier config file')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--branch', choices=('conv', 'trans', 'both'),
+    parser.add_argument('--branch', choices=BRANCHES,
                         default='both', help='which branch to explain')
-    parser.add_argument('--method', choices=METHODS, default='gradcam',
+    parser.add_argument('--method', choices=list(METHODS), default='gradcam',
                         help='CAM method (grad-cam)')
     parser.add_argument('--target-category', type=int, default=None,
                         help='class index to explain (default: predicted)')
@@ -45,38 +46,33 @@ def build_parser() -> argparse.ArgumentParser:
                         help='write the figure here (PNG)')
     parser.add_argument('--show', action='store_true',
                         help='show the figure in a window')
-    parser.add_argument('--device', default='cpu', help='cpu or cuda[:N]')
+    parser.add_argument('--device', default=None,
+                        help='cpu or cuda[:N] (default: the GPU if there is '
+                        'one, else cpu)')
     return parser
 
 
+@cli_main(CheckpointError)
 def main(argv=None) -> int:
-    silence_known_warnings()
     parser = build_parser()
     args = parser.parse_args(argv)
-    for path in (args.img, args.config, args.checkpoint):
-        if not osp.isfile(path):
-            print(f'error: file not found: {path}', file=sys.stderr)
-            return 1
+    check_files(args.img, args.config, args.checkpoint)
     if not (args.save_path or args.show):
         parser.error('nothing to do: give --save-path OUT.png and/or --show')
+    device = check_device(args.device)
     import matplotlib
     if not args.show:
         matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     import torch
-    from mmengine.logging import MMLogger
-    from mmpretrain import get_model
 
+    from mmconformer.apis import load_classifier
     from mmconformer.visualization import (branch_cam, cam_figure,
                                            cls_token_attention,
-                                           combine_branch_cams, load_rgb)
-    import contextlib
-    import io
-    MMLogger.get_instance('vis_cam', log_level='WARNING')
-    # get_model has mmengine print() a note on loading the checkpoint
-    with contextlib.redirect_stdout(io.StringIO()):
-        model = get_model(args.config, pretrained=args.checkpoint,
-                          device=args.device)
+                                           combine_branch_cams, load_rgb,
+                                           prepare_input)
+    tool_logger('vis_cam')
+    model = load_classifier(args.config, args.checkpoint, device=device)
     branches = ['conv', 'trans'] if args.branch == 'both' else [args.branch]
     try:
         cams = {
@@ -92,9 +88,7 @@ def main(argv=None) -> int:
                                         args.input_size) \
             if model.backbone.with_cls_token else None
     except ValueError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
-    from mmconformer.visualization import prepare_input
+        raise ToolError(str(err)) from err
     inputs, _ = prepare_input(model, args.img, args.input_size)
     with torch.no_grad():
         scores = sum(model.eval()(inputs, mode='tensor')).softmax(-1)[0]

@@ -1,5 +1,9 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
+from .build_runner import build_runner
 from .portable_runner import (PortableRunner, cpu_model_wrapper_cfg,
                               init_cpu_process_group)
 
-__all__ = ['PortableRunner', 'cpu_model_wrapper_cfg', 'init_cpu_process_group']
+__all__ = [
+    'PortableRunner', 'build_runner', 'cpu_model_wrapper_cfg',
+    'init_cpu_process_group'
+]

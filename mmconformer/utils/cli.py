@@ -1,0 +1,100 @@
+# Copyright (c) mmconformer contributors. All rights reserved.
+"""The set-up every command-line tool under ``tools/`` shares: one-line
+errors, file checks, the device, and a quiet logger.
+
+A tool's ``main(argv)`` is wrapped by :func:`cli_main`; anything the user can
+fix is raised as :class:`ToolError` (or as an error class the tool names)
+and printed as one ``error: ...`` line with exit status 1, no traceback.
+"""
+import functools
+import os.path as osp
+import sys
+from typing import Callable, Optional, Sequence, Type
+
+from . import accelerator
+from .quiet import silence_known_warnings
+
+__all__ = [
+    'ToolError', 'check_files', 'check_device', 'cli_main', 'tool_logger'
+]
+
+
+class ToolError(Exception):
+    """A problem the user of a tool can fix, said in one line."""
+
+
+def check_files(*paths: str, urls: bool = False) -> None:
+    """Raise :class:`ToolError` naming the first path that is not a file.
+
+    Args:
+        *paths (str): The files a tool reads.
+        urls (bool): Let ``scheme://`` paths through (they are fetched
+            later). Defaults to False.
+    """
+    for path in paths:
+        if urls and '://' in str(path):
+            continue
+        if not osp.isfile(path):
+            raise ToolError(f'file not found: {path}')
+
+
+def check_device(device: Optional[str]) -> str:
+    """The device a tool runs on: ``device`` checked, or when None the
+    accelerator if there is one (``cuda``), else ``cpu``.
+
+    Raises:
+        ToolError: not ``cpu`` or ``cuda[:N]``, or CUDA asked for where
+            there is none.
+    """
+    if device is None:
+        return 'cuda' if accelerator.accelerator_available() else 'cpu'
+    if device != 'cpu' and device != 'cuda' and not (
+            device.startswith('cuda:') and device[5:].isdigit()):
+        raise ToolError(f"device must be 'cpu', 'cuda' or 'cuda:N', got "
+                        f'{device!r}')
+    if device.startswith('cuda'):
+        import torch
+        if not torch.cuda.is_available():
+            raise ToolError(f'device {device!r}: CUDA is not available')
+    return device
+
+
+def tool_logger(name: str, level: str = 'WARNING'):
+    """Create the tool's mmengine logger, which becomes the current one: the
+    library's messages (checkpoint loading, init reports) go through it at
+    ``level``, and a tool's progress lines at INFO show only when ``level``
+    lets them through.
+
+    Returns:
+        mmengine.logging.MMLogger: The logger.
+    """
+    from mmengine.logging import MMLogger
+    return MMLogger.get_instance(name, log_level=level)
+
+
+def cli_main(*user_errors: Type[BaseException]) -> Callable:
+    """Decorate a tool's ``main(argv=None) -> int``: the known third-party
+    warnings are silenced, and :class:`ToolError` or any of
+    ``user_errors`` is printed as ``error: <message>`` on stderr, with exit
+    status 1 instead of a traceback.
+
+    Args:
+        *user_errors (type): Further exception classes whose message is
+            meant for the user (e.g. ``CheckpointError``).
+    """
+    caught = (ToolError, ) + tuple(user_errors)
+
+    def decorate(main: Callable[[Optional[Sequence[str]]], int]) -> Callable:
+
+        @functools.wraps(main)
+        def run(argv: Optional[Sequence[str]] = None) -> int:
+            silence_known_warnings()
+            try:
+                return main(argv) or 0
+            except caught as err:
+                print(f'error: {err}', file=sys.stderr)
+                return 1
+
+        return run
+
+    return decorate
