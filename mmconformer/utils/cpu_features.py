@@ -1,25 +1,51 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
-"""The CPU flags that decide bf16 speed."""
-from typing import List
+"""What the CPU is, and the flags that decide bf16 and int8 speed: the one
+reader of ``/proc/cpuinfo`` in the package."""
+import platform
+from typing import Dict, List
 
-__all__ = ['cpu_features', 'has_native_bf16']
+__all__ = [
+    'REPORTED_FLAGS', 'cpu_features', 'cpu_model_name', 'has_native_bf16',
+    'has_int8_dot_product'
+]
 
-#: Flags reported, in this order, when the CPU has them.
-REPORTED_FLAGS = ('amx_bf16', 'amx_tile', 'avx512_bf16', 'avx512f', 'avx2')
+#: Flags reported, in this order, when the CPU has them: the AMX tiles
+#: (bf16 and int8 matrix units), AVX512-BF16, the int8 dot-product
+#: instructions (AVX512-VNNI, AVX-VNNI), and AVX-512 / AVX2.
+REPORTED_FLAGS = ('amx_bf16', 'amx_int8', 'amx_tile', 'avx512_bf16',
+                  'avx512_vnni', 'avx_vnni', 'avx512f', 'avx2')
 
 
-def cpu_features() -> List[str]:
-    """AMX and AVX512-BF16 (and AVX-512 / AVX2), read from /proc/cpuinfo
-    (empty where it is absent)."""
+def _cpuinfo() -> Dict[str, str]:
+    """The first processor's ``key: value`` lines of /proc/cpuinfo (empty
+    where there is none)."""
+    info: Dict[str, str] = {}
     try:
         with open('/proc/cpuinfo') as f:
             for line in f:
-                if line.startswith('flags'):
-                    flags = set(line.split(':', 1)[1].split())
-                    return [name for name in REPORTED_FLAGS if name in flags]
+                if not line.strip():
+                    if info:
+                        break
+                    continue
+                key, _, value = line.partition(':')
+                info.setdefault(key.strip(), value.strip())
     except OSError:
         pass
-    return []
+    return info
+
+
+def cpu_features() -> List[str]:
+    """The :data:`REPORTED_FLAGS` this CPU has, read from /proc/cpuinfo
+    (empty where it is absent)."""
+    flags = set(_cpuinfo().get('flags', '').split())
+    return [name for name in REPORTED_FLAGS if name in flags]
+
+
+def cpu_model_name() -> str:
+    """The CPU's model name from /proc/cpuinfo, else what ``platform``
+    knows."""
+    return _cpuinfo().get('model name') or platform.processor() or \
+        platform.machine()
 
 
 def has_native_bf16() -> bool:
@@ -27,3 +53,9 @@ def has_native_bf16() -> bool:
     AVX512-BF16); elsewhere oneDNN emulates bf16, slower than fp32."""
     flags = cpu_features()
     return 'amx_bf16' in flags or 'avx512_bf16' in flags
+
+
+def has_int8_dot_product() -> bool:
+    """Whether the CPU has int8 dot-product units (AMX-INT8, AVX512-VNNI or
+    AVX-VNNI), which int8 inference needs to be faster than fp32."""
+    return bool({'amx_int8', 'avx512_vnni', 'avx_vnni'} & set(cpu_features()))

@@ -6,12 +6,13 @@ import torch
 from _helpers import CONFIG_DIR, TINY_ARCH
 from mmengine.config import Config
 
-from mmconformer.analysis.benchmark import (Variant, _gemm_ops, build_pair,
+from mmconformer.analysis.benchmark import (Variant, build_pair,
                                             classifier_cfg_from_arch,
-                                            cpu_features, gemm_peak,
+                                            gemm_ops, gemm_peak,
                                             machine_description, make_step,
                                             reference_cfg, speed_ratios,
                                             time_interleaved)
+from mmconformer.utils import cpu_features
 
 DEMO = osp.join(CONFIG_DIR, 'demo', 'conformer-tiny-p16_1xb32_shapes.py')
 CUSTOM = dict(
@@ -65,7 +66,7 @@ def test_gemm_ops_are_the_models_own():
     image; the qkv projection is a (10 x 32) @ (32 x 96) GEMM, attention
     q @ k^T is (2 heads * 2 images) x (5 x 16) @ (16 x 5)."""
     model = build_pair(CUSTOM)['mmconformer']
-    ops = _gemm_ops(model, torch.randn(2, 3, 64, 64))
+    ops = gemm_ops(model, torch.randn(2, 3, 64, 64))
     assert ('linear', 10, 32, 96) in ops
     assert ('bmm', 4, 5, 16, 5) in ops and ('bmm', 4, 5, 5, 16) in ops
     stem = [op for op in ops if op[0] == 'conv' and op[2] == (64, 3, 7, 7)]
@@ -121,7 +122,7 @@ def test_sweep_ratios_pick_mmpretrain_default_and_fastest():
                                1.25)}
 
 
-def test_fast_path_ratios_follow_the_issue_targets():
+def test_fast_path_ratios():
 
     def row(impl, dtype, runtime, img_per_s, cl=True):
         return dict(impl=impl, dtype=dtype, mode='infer', runtime=runtime,
@@ -149,21 +150,24 @@ def test_fast_path_ratios_follow_the_issue_targets():
 
 def test_machine_description_names_the_bf16_flags(monkeypatch, tmp_path):
     cpuinfo = tmp_path / 'cpuinfo'
-    cpuinfo.write_text('model name\t: Some CPU\nflags\t\t: fpu avx2 avx512f '
-                       'avx512_bf16 amx_tile amx_bf16\n')
+    cpuinfo.write_text('processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: '
+                       'fpu avx2 avx512f avx512_vnni avx512_bf16 amx_tile '
+                       'amx_bf16 amx_int8\n\nprocessor\t: 1\nmodel name\t: '
+                       'Another\n')
     real_open = open
     monkeypatch.setattr(
         'builtins.open', lambda path, *a, **k: real_open(
             cpuinfo if path == '/proc/cpuinfo' else path, *a, **k))
-    assert cpu_features() == ['amx_bf16', 'amx_tile', 'avx512_bf16',
-                              'avx512f', 'avx2']
+    assert cpu_features() == ['amx_bf16', 'amx_int8', 'amx_tile',
+                              'avx512_bf16', 'avx512_vnni', 'avx512f', 'avx2']
     assert machine_description('cpu').startswith(
-        'Some CPU (amx_bf16, amx_tile, avx512_bf16, avx512f, avx2), ')
+        'Some CPU (amx_bf16, amx_int8, amx_tile, avx512_bf16, avx512_vnni, '
+        'avx512f, avx2), ')
 
 
 def test_select_variants_for_each_kind_of_run(monkeypatch):
-    from mmconformer.analysis import benchmark
-    from mmconformer.analysis.benchmark import Variant, select_variants
+    from mmconformer.analysis.benchmark import (Variant, select_variants,
+                                                variants)
 
     # eager: ours in its own layout; mmpretrain's in the one asked for
     assert select_variants(dtype='bf16', ours_channels_last=False) == [
@@ -176,7 +180,7 @@ def test_select_variants_for_each_kind_of_run(monkeypatch):
         Variant('mmconformer', 'bf16', True, 'fast'),
         Variant('mmpretrain', 'bf16', True, 'compiled')]
     # sweep: every peer; onnxruntime on CPU only, when installed
-    monkeypatch.setattr(benchmark, 'onnxruntime_available', lambda: True)
+    monkeypatch.setattr(variants, 'onnxruntime_available', lambda: True)
     sweep = select_variants(sweep=True, dtype='bf16', compare=True)
     assert [(v.impl, v.setting) for v in sweep] == [
         ('mmconformer', 'cl'), ('mmconformer', 'cl+bf16'),
@@ -185,6 +189,71 @@ def test_select_variants_for_each_kind_of_run(monkeypatch):
         ('mmpretrain', 'cl+bf16+compile'), ('mmconformer', 'fast-fp32'),
         ('mmconformer', 'fast-bf16'), ('mmconformer', 'onnxrt')]
     assert select_variants(sweep=True, device='cuda')[-1].runtime == 'fast'
-    monkeypatch.setattr(benchmark, 'onnxruntime_available', lambda: False)
+    monkeypatch.setattr(variants, 'onnxruntime_available', lambda: False)
     assert all(v.runtime != 'onnxruntime'
                for v in select_variants(sweep=True))
+
+
+def _report(**extra):
+    """A minimal JSON report of a plain comparison, as the tool writes."""
+    rows = [dict(impl=impl, setting=setting, mode='infer', dtype='fp32',
+                 runtime='eager', compile=False, batch_size=8,
+                 input_size=[224, 224], img_per_s=ips, gflops_per_s=gf,
+                 fraction_of_peak=fr, first_step_s=0.5,
+                 peak_memory_mib=mem)
+            for impl, setting, ips, gf, fr, mem in [
+                ('mmconformer', 'cl', 13.0, 130.0, 0.6, 50.0),
+                ('mmpretrain', 'fp32', 10.0, 105.0, 0.48, 120.0)]]
+    return dict(dict(torch='2.14.1', machine='Some CPU (avx512f), 2 threads',
+                     cpu_features=['avx512_bf16', 'avx512_vnni', 'avx512f'],
+                     date='2026-12-04', command='python tools/x.py',
+                     spec=dict(batch_size=8, repeats=5), results=rows,
+                     peaks=dict(fp32=dict(gflops_per_s=217.3, op='x'))),
+                **extra)
+
+
+def test_markdown_report_of_a_comparison():
+    from mmconformer.analysis.benchmark import markdown_report
+    text = markdown_report(_report())
+    assert 'Machine: Some CPU (avx512f), 2 threads; AMX no, AVX512-BF16 ' \
+        'yes, AVX512-VNNI yes, AVX-VNNI no; torch 2.14.1; 2026-12-04.' in text
+    assert 'GEMM peak (the best of the model\'s own GEMMs): fp32 217 ' \
+        'GFLOP/s.' in text
+    assert 'Command: `python tools/x.py`' in text
+    assert '| mmconformer cl | infer | 13.00 | 130 | 60% | 50 |' in text
+    assert '| mmpretrain fp32 | infer | 10.00 | 105 | 48% | 120 |' in text
+    # the ratio is computed from the rows, not copied from the file
+    assert '| mmconformer cl / mmpretrain fp32 (same dtype) | infer | ' \
+        '1.30x |' in text
+    with pytest.raises(ValueError, match='not a benchmark'):
+        markdown_report(dict(images=3))
+
+
+def test_markdown_report_of_fast_path_numerics():
+    from mmconformer.analysis.benchmark import markdown_report
+    text = markdown_report(dict(
+        images=300, top1_agreement=0.99, max_rel_diff=0.0154,
+        reference_top1=0.94, candidate_top1=0.9367, dtype='bf16',
+        config='configs/demo/x.py', checkpoint='w/epoch_7.pth'))
+    assert '| top-1 agreement with the fp32 eager model | 99.00% |' in text
+    assert '| largest relative logit difference | 1.54e-02 |' in text
+    assert '| top-1, fast path | 93.67% |' in text
+
+
+def test_generated_tables_are_replaced_between_their_markers(tmp_path):
+    import json
+
+    from mmconformer.analysis.benchmark import (markdown_report,
+                                                render_generated_tables)
+    (tmp_path / 'docs').mkdir()
+    (tmp_path / 'docs' / 'r.json').write_text(json.dumps(_report()))
+    doc = ('# Title\n\nprose\n<!-- benchmark-table: docs/r.json -->\n'
+           'stale table\n<!-- end benchmark-table -->\nmore prose\n')
+    new = render_generated_tables(doc, str(tmp_path))
+    assert new == ('# Title\n\nprose\n<!-- benchmark-table: docs/r.json -->\n'
+                   + markdown_report(_report()) +
+                   '\n<!-- end benchmark-table -->\nmore prose\n')
+    assert render_generated_tables(new, str(tmp_path)) == new
+    with pytest.raises(FileNotFoundError):
+        render_generated_tables(doc.replace('r.json', 'none.json'),
+                                str(tmp_path))

@@ -149,3 +149,31 @@ def test_sweep_ranks_every_peer_in_one_run(tmp_path):
     first = {r['setting']: r['first_step_s'] for r in data['results']}
     assert first['fast-fp32'] > 10 * first['cl']
     assert all(0 < r['fraction_of_peak'] for r in data['results'])
+
+
+def test_markdown_and_update_docs(tmp_path, capsys):
+    """--markdown prints a report's table between the docs' markers;
+    --update-docs rewrites a document's tables in place and says so."""
+    from _helpers import call_main
+    tool = load_tool('analysis_tools/benchmark.py')
+    report = osp.join(REPO_ROOT, 'docs', 'benchmarks',
+                      'demo_fast_bf16_numerics.json')
+    code, out, err = call_main(tool, capsys, '--markdown', report)
+    assert code == 0, err
+    assert out.startswith(f'<!-- benchmark-table: {report} -->\n')
+    assert '| top-1 agreement with the fp32 eager model |' in out
+    assert out.rstrip().endswith('<!-- end benchmark-table -->')
+    doc = tmp_path / 'doc.md'
+    doc.write_text('<!-- benchmark-table: docs/benchmarks/demo_fast_bf16_'
+                   'numerics.json -->\nold\n<!-- end benchmark-table -->\n')
+    code, out, err = call_main(tool, capsys, '--update-docs', doc)
+    assert (code, out.strip()) == (0, f'{doc}: updated'), err
+    assert '| top-1 agreement with the fp32 eager model |' in doc.read_text()
+    code, out, _ = call_main(tool, capsys, '--update-docs', doc)
+    assert out.strip() == f'{doc}: already up to date'
+    code, _, err = call_main(tool, capsys, '--markdown',
+                             tmp_path / 'none.json')
+    assert code == 1 and err.startswith('error: ') and 'none.json' in err
+    code, _, err = call_main(tool, capsys, '--markdown', report, '--arch',
+                             'tiny')
+    assert code == 2 and 'give no CONFIG or --arch' in err

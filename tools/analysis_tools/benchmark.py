@@ -16,18 +16,23 @@ Examples::
     python tools/analysis_tools/benchmark.py \\
         configs/conformer-tiny-p16_8xb128_in1k.py --fast --dtype bf16 \\
         --compare mmpretrain
+    # the docs' tables, regenerated from the JSON reports
+    python tools/analysis_tools/benchmark.py --update-docs \\
+        docs/en/benchmarks.md
 
-A thin command line over :func:`mmconformer.analysis.benchmark.run_benchmark`
-(see there for what is measured and how).
+A thin command line over :mod:`mmconformer.analysis.benchmark` (see
+:class:`~mmconformer.analysis.benchmark.ThroughputBenchmark` for what is
+measured and how).
 """
 import argparse
 import json
 import os.path as osp
 import sys
 
-import torch
+from mmconformer.utils import (ToolError, atomic_write, check_device,
+                               cli_main)
 
-from mmconformer.utils import atomic_write, silence_known_warnings
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 LIMITS = ('Limits: CPU peak memory is the peak-RSS growth of a separate '
           'process per row over two steps after the model is built '
@@ -94,12 +99,24 @@ def build_parser() -> argparse.ArgumentParser:
                         help='write every row and the ratios here')
     parser.add_argument('--plot', metavar='OUT.png', default=None,
                         help='draw a bar chart of img/s here')
+    parser.add_argument('--markdown', nargs='+', metavar='REPORT.json',
+                        help='print the Markdown table of each JSON report '
+                        'and exit (nothing is measured)')
+    parser.add_argument('--update-docs', metavar='DOC.md',
+                        help='regenerate the tables of a Markdown document '
+                        'from the JSON reports its markers name, in place, '
+                        'and exit (nothing is measured)')
     return parser
 
 
 def parse_args(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.markdown or args.update_docs:
+        if args.config or args.arch:
+            parser.error('--markdown and --update-docs read reports: give '
+                         'no CONFIG or --arch')
+        return args
     if (args.config is None) == (args.arch is None):
         parser.error('give either CONFIG or --arch, not both or neither')
     if args.config is not None and not osp.isfile(args.config):
@@ -123,10 +140,10 @@ def parse_args(argv=None):
     if args.fast and (args.compile or args.channels_last):
         parser.error('--fast compiles and uses channels_last itself; drop '
                      '--compile / --channels-last')
-    if not (args.device == 'cpu' or args.device.startswith('cuda')):
-        parser.error(f'--device must be cpu or cuda[:N], got {args.device}')
-    if args.device.startswith('cuda') and not torch.cuda.is_available():
-        parser.error(f'--device {args.device}: CUDA is not available')
+    try:
+        check_device(args.device)
+    except ToolError as err:
+        parser.error(f'--{err}')
     return args
 
 
@@ -157,27 +174,60 @@ def build_spec(args):
         compile=args.compile, warmup=args.warmup, repeats=args.repeats)
 
 
-def main(argv=None) -> int:
-    silence_known_warnings()
-    argv = sys.argv[1:] if argv is None else argv
-    args = parse_args(argv)
-    from mmengine.logging import MMLogger, print_log
+def print_markdown(paths) -> None:
+    from mmconformer.analysis.benchmark import markdown_report
+    for path in paths:
+        try:
+            with open(path) as f:
+                report = json.load(f)
+            print(f'<!-- benchmark-table: {path} -->')
+            print(markdown_report(report))
+            print('<!-- end benchmark-table -->')
+        except (OSError, ValueError) as err:
+            raise ToolError(f'{path}: {err}') from err
 
-    from mmconformer.analysis.benchmark import (format_table, plot_results,
-                                                report_meta, run_benchmark)
+
+def update_docs(path: str) -> None:
+    from mmconformer.analysis.benchmark import render_generated_tables
+    try:
+        with open(path) as f:
+            text = f.read()
+        new = render_generated_tables(text, REPO_ROOT)
+    except (OSError, ValueError) as err:
+        raise ToolError(f'{path}: {err}') from err
+    if new != text:
+        with atomic_write(path, 'w') as f:
+            f.write(new)
+    print(f'{path}: {"updated" if new != text else "already up to date"}')
+
+
+@cli_main()
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parse_args(argv)
+    if args.markdown:
+        print_markdown(args.markdown)
+        return 0
+    if args.update_docs:
+        update_docs(args.update_docs)
+        return 0
+    from mmengine.logging import print_log
+
+    from mmconformer.analysis.benchmark import (ThroughputBenchmark,
+                                                format_table, plot_results,
+                                                report_meta)
+    from mmconformer.utils import tool_logger
 
     # Progress goes through mmengine's logger (the FLOP counter's notes and
     # the memory probes' init reports are kept out of it).
-    MMLogger.get_instance('mmconformer-benchmark', log_level='INFO')
+    logger = tool_logger('mmconformer-benchmark', 'INFO')
     spec = build_spec(args)
     try:
-        report = run_benchmark(
+        report = ThroughputBenchmark(
             spec, measure_memory=not args.no_memory,
-            log=lambda msg: print_log(msg, logger='mmconformer-benchmark',
-                                      level=20))
+            log=lambda msg: print_log(msg, logger=logger)).run()
     except ValueError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+        raise ToolError(str(err)) from err
     print(format_table(report['results'], report['ratios']))
     meta = report_meta(spec, 'python tools/analysis_tools/benchmark.py ' +
                        ' '.join(argv))

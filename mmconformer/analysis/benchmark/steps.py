@@ -1,0 +1,160 @@
+# Copyright (c) mmconformer contributors. All rights reserved.
+"""One callable per variant and mode: what the timing loop runs."""
+import contextlib
+import copy
+import tempfile
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .variants import Variant
+
+__all__ = [
+    'BenchmarkSpec', 'autocast', 'make_step', 'onnxruntime_step',
+    'prepare_steps', 'sample_batch'
+]
+
+
+@dataclass
+class BenchmarkSpec:
+    """What to measure. Plain data, so that it can be sent to the memory
+    probe's process.
+
+    Args:
+        model_cfg (dict): Our classifier config (``ImageClassifier`` with
+            ``ConformerBackbone`` and ``DualBranchClsHead``).
+        variants (list[Variant]): Implementations and settings to time.
+            Defaults to an empty list.
+        batch_size (int): Images per step. Defaults to 8.
+        input_size (tuple): ``(H, W)``. Defaults to ``(224, 224)``.
+        device (str): ``'cpu'``, ``'cuda'`` or ``'cuda:N'``.
+            Defaults to ``'cpu'``.
+        modes (tuple): ``'infer'`` and/or ``'train'``.
+            Defaults to ``('infer', 'train')``.
+        compile (bool): ``torch.compile`` every eager model.
+            Defaults to False.
+        warmup (int): Untimed rounds before timing. Defaults to 2.
+        repeats (int): Timed rounds. Defaults to 5.
+    """
+    model_cfg: dict
+    variants: List[Variant] = field(default_factory=list)
+    batch_size: int = 8
+    input_size: Tuple[int, int] = (224, 224)
+    device: str = 'cpu'
+    modes: Tuple[str, ...] = ('infer', 'train')
+    compile: bool = False
+    warmup: int = 2
+    repeats: int = 5
+
+
+def autocast(device: str, dtype: str):
+    """bf16 autocast on ``device`` for ``'bf16'``, nothing for ``'fp32'``."""
+    if dtype == 'fp32':
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.split(':')[0],
+                          dtype=torch.bfloat16)
+
+
+def make_step(model: nn.Module, mode: str, inputs: torch.Tensor,
+              labels: torch.Tensor, device: str, dtype: str,
+              optimizer: Optional[torch.optim.Optimizer] = None) -> Callable:
+    """One inference pass (no grad), or one training step: forward, the
+    loss of both heads, backward and an optimizer step."""
+    if mode == 'infer':
+
+        def step():
+            with torch.no_grad(), autocast(device, dtype):
+                model(inputs, mode='tensor')
+    else:
+
+        def step():
+            with autocast(device, dtype):
+                conv_logits, trans_logits = model(inputs, mode='tensor')
+                loss = F.cross_entropy(conv_logits.float(), labels) + \
+                    F.cross_entropy(trans_logits.float(), labels)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+
+    return step
+
+
+def onnxruntime_step(model: nn.Module, inputs: torch.Tensor) -> Callable:
+    """Export ``model`` at the input's shape and return a step that runs the
+    export in onnxruntime on the CPU (the graph normalises pixels itself;
+    the time does not depend on their values)."""
+    import onnxruntime
+
+    from ...apis import export_onnx
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f'{tmp}/model.onnx'
+        export_onnx(model.cpu(), path, tuple(inputs.shape[-2:]),
+                    inputs.shape[0])
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        options.intra_op_num_threads = torch.get_num_threads()
+        session = onnxruntime.InferenceSession(
+            path, options, providers=['CPUExecutionProvider'])
+    pixels = inputs.cpu().contiguous().numpy()
+
+    def step():
+        session.run(None, {'input': pixels})
+
+    return step
+
+
+def sample_batch(spec: BenchmarkSpec,
+                 num_classes: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The fixed random batch every variant runs on: images and labels."""
+    gen = torch.Generator().manual_seed(0)
+    inputs = torch.randn(spec.batch_size, 3, *spec.input_size,
+                         generator=gen).to(spec.device)
+    labels = torch.randint(0, num_classes, (spec.batch_size, ),
+                           generator=gen).to(spec.device)
+    return inputs, labels
+
+
+def _runner(spec: BenchmarkSpec, model: nn.Module,
+            variant: Variant) -> Tuple[nn.Module, str]:
+    """The module a variant calls, and the autocast the step must add
+    (``'fp32'`` where the runner casts itself)."""
+    if variant.runtime == 'fast':
+        from ...apis import optimize_for_inference
+        return optimize_for_inference(model, variant.dtype), 'fp32'
+    if variant.runtime == 'compiled':
+        return torch.compile(model, options={'freezing': True}), \
+            variant.dtype
+    return (torch.compile(model) if spec.compile else model), variant.dtype
+
+
+def prepare_steps(spec: BenchmarkSpec, models: Dict[str, nn.Module],
+                  variants: Sequence[Variant],
+                  modes: Sequence[str]) -> Dict[Tuple[str, Variant],
+                                                Callable]:
+    """One model copy per (mode, variant), same weights, and its step, keyed
+    by ``(mode, variant)``. Variants that only infer are left out of the
+    training mode."""
+    inputs, labels = sample_batch(spec, models['mmconformer'].head.num_classes)
+    steps = {}
+    for mode in modes:
+        for variant in variants:
+            if mode == 'train' and not variant.trains:
+                continue
+            model = copy.deepcopy(models[variant.impl])
+            if variant.runtime == 'onnxruntime':
+                steps[(mode, variant)] = onnxruntime_step(model, inputs)
+                continue
+            model = model.to(spec.device).train(mode == 'train')
+            x = inputs
+            if variant.impl == 'mmpretrain' and variant.channels_last:
+                model = model.to(memory_format=torch.channels_last)
+                x = inputs.contiguous(memory_format=torch.channels_last)
+            runner, dtype = _runner(spec, model, variant)
+            optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4) \
+                if mode == 'train' else None
+            steps[(mode, variant)] = make_step(runner, mode, x, labels,
+                                               spec.device, dtype, optimizer)
+    return steps
