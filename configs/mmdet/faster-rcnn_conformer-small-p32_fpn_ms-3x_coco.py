@@ -9,30 +9,13 @@
 # side at most 1333). Backbone and optimiser: as in our 1x config, the
 # official recipe (CNN maps of blocks 4/8/11/12, norm_eval, stem frozen,
 # AdamW lr 1e-4 wd 1e-4), since mmdet's SGD lr 0.02 is tuned for ResNets.
-_base_ = ['mmdet::faster_rcnn/faster-rcnn_r50_fpn_ms-3x_coco.py']
-
-custom_imports = dict(imports=['mmconformer'], allow_failed_imports=False)
-
-checkpoint = 'https://download.openmmlab.com/mmclassification/v0/conformer/conformer-small-p32_8xb128_in1k_20211206-947a0816.pth'  # noqa: E501
+_base_ = [
+    'mmdet::faster_rcnn/faster-rcnn_r50_fpn_ms-3x_coco.py',
+    '../_base_/models/conformer-small-p32_featmap.py',
+]
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmpretrain.ConformerBackbone',
-        arch='small',
-        patch_size=32,
-        drop_path_rate=0.1,
-        out_type='featmap',
-        featmap_branches='conv',
-        # CNN maps after blocks 4, 8, 11, 12: strides 4/8/16/32,
-        # channels 256/512/1024/1024.
-        out_indices=[4, 8, 11, 12],
-        norm_eval=True,
-        # The official config says frozen_stages=1, but its backbone froze
-        # the stem only for any frozen_stages >= 0; 0 does that here.
-        frozen_stages=0,
-        init_cfg=dict(
-            type='Pretrained', checkpoint=checkpoint, prefix='backbone.')),
+    backbone=dict(_delete_=True, **_base_.pop('conformer_backbone')),
     neck=dict(in_channels=[256, 512, 1024, 1024]))
 
 optim_wrapper = dict(

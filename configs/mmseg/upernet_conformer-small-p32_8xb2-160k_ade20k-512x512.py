@@ -5,52 +5,28 @@
 # The bases are mmseg's own: the model, dataset, runtime and schedule of its
 # Swin and ConvNeXt UPerNet configs (swin-tiny-patch4-window7-in1k-pre_upernet
 # _8xb2-160k_ade20k-512x512.py, convnext-tiny_upernet_8xb2-amp-160k_ade20k
-# -512x512.py). Only the backbone, the heads' input channels and the
-# optimiser change, as explained below.
+# -512x512.py), and our Conformer-S/32 backbone (configured and explained in
+# ../_base_/models/conformer-small-p32_featmap.py). Only the heads' input
+# channels and the optimiser change, as explained below.
 _base_ = [
     'mmseg::_base_/models/upernet_swin.py',
     'mmseg::_base_/datasets/ade20k.py',
     'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_160k.py',
+    '../_base_/models/conformer-small-p32_featmap.py',
 ]
-
-# Registers mmpretrain.ConformerBackbone (and DualBranchConcatNeck) before
-# the model is built.
-custom_imports = dict(imports=['mmconformer'], allow_failed_imports=False)
 
 crop_size = (512, 512)
 # mmseg's preprocessor: ImageNet mean/std on RGB (what the classifier was
 # trained with), batches padded to the crop size.
 data_preprocessor = dict(size=crop_size)
-checkpoint = 'https://download.openmmlab.com/mmclassification/v0/conformer/conformer-small-p32_8xb128_in1k_20211206-947a0816.pth'  # noqa: E501
 
 model = dict(
     data_preprocessor=data_preprocessor,
     # upernet_swin.py leaves `pretrained=None`; EncoderDecoder would pass any
     # other value to the backbone, which takes its weights from init_cfg.
     pretrained=None,
-    backbone=dict(
-        _delete_=True,
-        type='mmpretrain.ConformerBackbone',
-        arch='small',
-        patch_size=32,
-        # the rate Conformer-S/32 was trained with on ImageNet, and the
-        # official detection recipe's
-        drop_path_rate=0.1,
-        out_type='featmap',
-        featmap_branches='conv',
-        # CNN maps after blocks 4, 8, 11 and 12: strides 4/8/16/32 with
-        # 256/512/1024/1024 channels, the four levels UPerHead expects (the
-        # official detection recipe feeds its FPN the same maps).
-        out_indices=[4, 8, 11, 12],
-        # 2 images per GPU are too few for batch statistics, and the backbone
-        # has plain BatchNorm: keep the ImageNet statistics (norm_eval) and
-        # the stem frozen, as the official detection recipe does. With
-        # SyncBN instead, set norm_eval=False and add `sync_bn = 'torch'`.
-        norm_eval=True,
-        frozen_stages=0,
-        init_cfg=dict(
-            type='Pretrained', checkpoint=checkpoint, prefix='backbone.')),
+    backbone=dict(_delete_=True, **_base_.pop('conformer_backbone')),
     decode_head=dict(in_channels=[256, 512, 1024, 1024], num_classes=150),
     # the auxiliary FCN head reads the stride-16 map (block 11), as mmseg's
     # ResNet/Swin/ConvNeXt UPerNets read their third level

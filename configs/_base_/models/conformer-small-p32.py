@@ -1,28 +1,8 @@
-# Conformer-small-p32 classifier, identical to mmpretrain's
-# configs/_base_/models/conformer/small-p32.py except for the two type names.
+# Conformer-small-p32 classifier: mmpretrain's own base with our backbone and head
+# (the same weights and logits; mmpretrain's Conformer and ConformerHead are
+# left untouched).
+_base_ = 'mmpretrain::_base_/models/conformer/small-p32.py'
+
 model = dict(
-    type='ImageClassifier',
-    backbone=dict(
-        type='ConformerBackbone',
-        arch='small',
-        patch_size=32,
-        drop_path_rate=0.1,
-        init_cfg=None),
-    neck=None,
-    head=dict(
-        type='DualBranchClsHead',
-        num_classes=1000,
-        in_channels=[1024, 384],
-        init_cfg=None,
-        loss=dict(
-            type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
-        cal_acc=False),
-    init_cfg=[
-        dict(type='TruncNormal', layer='Linear', std=0.02, bias=0.),
-        dict(type='Constant', layer='LayerNorm', val=1., bias=0.)
-    ],
-    train_cfg=dict(augments=[
-        dict(type='Mixup', alpha=0.8),
-        dict(type='CutMix', alpha=1.0)
-    ]),
-)
+    backbone=dict(type='ConformerBackbone'),
+    head=dict(type='DualBranchClsHead'))
