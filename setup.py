@@ -84,6 +84,7 @@ if __name__ == '__main__':
         package_data={'mmconformer': ['.mim/**/*', '.mim/*']},
         python_requires='>=3.8',
         license='Apache License 2.0',
+        license_files=['LICENSE'],
         install_requires=parse_requirements('runtime.txt'),
         extras_require={
             'tests': parse_requirements('tests.txt'),
