@@ -2,9 +2,8 @@
 # Same resolved settings as mmpretrain's configs/conformer/conformer-base-p16_8xb128_in1k.py.
 _base_ = [
     './_base_/models/conformer-base-p16.py',
-    'mmpretrain::_base_/datasets/imagenet_bs64_swin_224.py',
+    './_base_/datasets/imagenet_bs64_swin_224.py',
     './_base_/schedules/imagenet_bs1024_adamw_conformer.py',
-    'mmpretrain::_base_/default_runtime.py',
     './_base_/mmconformer_runtime.py',
 ]
 

@@ -3,12 +3,14 @@
 
 Importing this package registers ``ConformerBackbone``,
 ``DualBranchClsHead`` and ``DualBranchConcatNeck`` into
-``mmpretrain.registry.MODELS``, the engine parts
-(``EpochRNGHook``, ``PortableOptimWrapperConstructor``,
-``BF16AutocastOptimWrapper`` and, in mmengine's ``RUNNERS``,
-``PortableRunner``), and allowlists the few types of mmengine's training
-checkpoints for ``torch.load(weights_only=True)`` so that ``--resume``
-works with torch >= 2.6 (also under ``mim train``, through custom_imports).
+``mmpretrain.registry.MODELS``, the ``CheckImageFile`` transform, the engine
+parts (the hooks ``EpochRNGHook``, ``FiniteLossHook`` and
+``AtomicCheckpointHook``, the ``atomic_local`` file backend,
+``PortableOptimWrapperConstructor``, ``BF16AutocastOptimWrapper`` and, in
+mmengine's ``RUNNERS``, ``PortableRunner``), and allowlists the few types of
+mmengine's training checkpoints for ``torch.load(weights_only=True)`` so that
+``--resume`` works with torch >= 2.6 (also under ``mim train``, through
+custom_imports).
 It also registers our model index with mmpretrain's ``ModelHub``, so that
 ``get_model('conformer-tiny-p16_mmconformer_in1k')`` builds our model.
 """
@@ -22,6 +24,7 @@ from .utils.quiet import silence_known_warnings
 with warnings.catch_warnings():
     silence_known_warnings()
     from .apis import register_model_index
+    from .datasets import CheckImageFile
     from .engine import (EpochRNGHook, PortableRunner,
                          register_mmengine_safe_globals)
     from .models import (ConformerBackbone, DualBranchClsHead,
@@ -32,7 +35,7 @@ register_mmengine_safe_globals()
 register_model_index()
 
 __all__ = [
-    'ConformerBackbone', 'DualBranchClsHead', 'DualBranchConcatNeck',
-    'EpochRNGHook', 'PortableRunner', '__version__', 'fuse_conv_bn',
-    'version_info'
+    'CheckImageFile', 'ConformerBackbone', 'DualBranchClsHead',
+    'DualBranchConcatNeck', 'EpochRNGHook', 'PortableRunner', '__version__',
+    'fuse_conv_bn', 'version_info'
 ]

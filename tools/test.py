@@ -12,10 +12,14 @@ CKPT --launcher pytorch`` runs on CPUs and GPUs alike.
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 
-from mmconformer.engine import build_runner
+from mmconformer.checkpoint import CheckpointError
+from mmconformer.datasets import UnreadableImageError
+from mmconformer.engine import NonFiniteLossError, build_runner
+from mmconformer.utils import cli_main
 
 
 def parse_args(argv=None):
@@ -27,6 +31,10 @@ def parse_args(argv=None):
                         help='test with automatic mixed precision')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value')
+    parser.add_argument('--non-strict', action='store_true',
+                        help='load a checkpoint that does not fit the '
+                        'config: the weights that fit, and a few lines on '
+                        'what was left out (default: refuse it)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm',
                                                'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -36,7 +44,8 @@ def parse_args(argv=None):
     return args
 
 
-def main(argv=None):
+@cli_main(CheckpointError, UnreadableImageError, NonFiniteLossError)
+def main(argv=None) -> int:
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
@@ -45,11 +54,14 @@ def main(argv=None):
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
         './work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    if args.non_strict:
+        cfg.load_strict = False
     if args.amp:
         cfg.test_cfg.fp16 = True
     runner = build_runner(cfg)
     runner.test()
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

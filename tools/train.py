@@ -12,10 +12,14 @@ runs on CPUs and GPUs alike, as mmpretrain's own script does.
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 
-from mmconformer.engine import build_runner
+from mmconformer.checkpoint import CheckpointError
+from mmconformer.datasets import UnreadableImageError
+from mmconformer.engine import NonFiniteLossError, build_runner
+from mmconformer.utils import cli_main
 
 
 def parse_args(argv=None):
@@ -77,12 +81,14 @@ def merge_args(cfg: Config, args) -> Config:
     return cfg
 
 
-def main(argv=None):
+@cli_main(CheckpointError, UnreadableImageError, NonFiniteLossError)
+def main(argv=None) -> int:
     args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
     runner = build_runner(cfg)
     runner.train()
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -23,6 +23,7 @@ img_size = 160
 load_from = 'work_dirs/demo/epoch_7.pth'
 
 train_pipeline = [
+    dict(type='CheckImageFile'),
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=img_size,
          crop_ratio_range=(0.85, 1.0)),
@@ -30,6 +31,7 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 test_pipeline = [
+    dict(type='CheckImageFile'),
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=img_size),
     dict(type='PackInputs'),

@@ -18,6 +18,7 @@ model = dict(
 data_preprocessor = dict(num_classes=num_classes)
 
 train_pipeline = [
+    dict(type='CheckImageFile'),
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=img_size,
          crop_ratio_range=(0.85, 1.0)),
@@ -25,6 +26,7 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 test_pipeline = [
+    dict(type='CheckImageFile'),
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=img_size),
     dict(type='PackInputs'),

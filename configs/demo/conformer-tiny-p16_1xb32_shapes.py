@@ -17,12 +17,14 @@ model = dict(
 data_preprocessor = dict(num_classes=num_classes)
 
 train_pipeline = [
+    dict(type='CheckImageFile'),
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=img_size, crop_ratio_range=(0.85, 1.0)),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
 test_pipeline = [
+    dict(type='CheckImageFile'),
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=img_size),
     dict(type='PackInputs'),
@@ -64,6 +66,5 @@ param_scheduler = [
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=2)
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(type='CheckpointHook', interval=2, max_keep_ckpts=2,
-                    save_best='auto'))
+    checkpoint=dict(interval=2, max_keep_ckpts=2, save_best='auto'))
 randomness = dict(seed=0)

@@ -35,6 +35,7 @@ model = dict(
 data_preprocessor = dict(num_classes=num_classes)
 
 train_pipeline = [
+    dict(type='CheckImageFile'),
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=224, backend='pillow',
          interpolation='bicubic'),
@@ -42,6 +43,7 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 test_pipeline = [
+    dict(type='CheckImageFile'),
     dict(type='LoadImageFromFile'),
     dict(type='ResizeEdge', scale=256, edge='short', backend='pillow',
          interpolation='bicubic'),
@@ -87,6 +89,6 @@ param_scheduler = [
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=1)
 # --auto-scale-lr scales lr 1e-4 by (your total batch) / 32
 auto_scale_lr = dict(base_batch_size=32)
+# the runtime's AtomicCheckpointHook, keeping the last two and the best
 default_hooks = dict(
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2,
-                    save_best='auto'))
+    checkpoint=dict(interval=1, max_keep_ckpts=2, save_best='auto'))

@@ -21,3 +21,6 @@ optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=1e-4, weight_decay=1e-4))
+
+# Atomic checkpoints (configs/_base_/mmconformer_runtime.py says why).
+default_hooks = dict(checkpoint=dict(type='mmpretrain.AtomicCheckpointHook'))

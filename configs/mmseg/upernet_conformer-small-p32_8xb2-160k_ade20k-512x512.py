@@ -63,3 +63,6 @@ param_scheduler = [
 train_dataloader = dict(batch_size=2)
 val_dataloader = dict(batch_size=1)
 test_dataloader = val_dataloader
+
+# Atomic checkpoints (configs/_base_/mmconformer_runtime.py says why).
+default_hooks = dict(checkpoint=dict(type='mmpretrain.AtomicCheckpointHook'))

@@ -16,13 +16,16 @@ __all__ = ['load_classifier']
 def load_classifier(config: Union[str, Config],
                     checkpoint: Optional[str] = None,
                     cfg_options: Optional[dict] = None,
-                    device: str = 'cpu') -> nn.Module:
+                    device: str = 'cpu',
+                    strict: bool = True) -> nn.Module:
     """Build ``config``'s model in eval mode and load ``checkpoint``.
 
     Unlike ``mmpretrain.apis.get_model`` (``strict=False``), every weight
-    the model has must be in the checkpoint with the same shape; keys the
-    model does not build (e.g. the blocks a dense backbone drops) are
-    ignored. Official-layout checkpoints are converted on the fly, and local
+    the model has must be in the checkpoint with the same shape, and the
+    checkpoint may hold no other weight than those of blocks the model does
+    not build (a dense backbone's); a checkpoint of another arch, class
+    count or patch size is refused with one line naming the first key that
+    differs. Official-layout checkpoints are converted on the fly, and local
     files are read weights-only. As ``get_model`` does, the model keeps its
     config (``model._config``) and the checkpoint's dataset meta
     (``model._dataset_meta``: the class names), which mmpretrain's
@@ -35,6 +38,9 @@ def load_classifier(config: Union[str, Config],
         cfg_options (dict, optional): Overrides merged into the config, as
             ``--cfg-options`` gives them. Defaults to None.
         device (str): Where to put the model. Defaults to ``'cpu'``.
+        strict (bool): Refuse a checkpoint that does not fit. Defaults to
+            True; False loads the weights that fit and logs, in a few lines,
+            what it left out.
 
     Raises:
         CheckpointError: an unreadable checkpoint, or one that does not fit
@@ -58,7 +64,7 @@ def load_classifier(config: Union[str, Config],
     model = MODELS.build(model_cfg)
     meta = {}
     if checkpoint is not None:
-        meta = load_pretrained(model, checkpoint)
+        meta = load_pretrained(model, checkpoint, strict=strict)
     else:
         model.init_weights()
     model._config = cfg

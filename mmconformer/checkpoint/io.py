@@ -7,13 +7,16 @@ import pickle
 import re
 import warnings
 import zipfile
-from typing import Any
+from typing import Any, Optional
 
 import torch
 
 from ..utils import atomic_write
 
-__all__ = ['CheckpointError', 'load_checkpoint_file', 'save_atomic']
+__all__ = [
+    'CheckpointError', 'TORCH_EQUIVALENT', 'checkpoint_error',
+    'load_checkpoint_file', 'save_atomic'
+]
 
 #: The pickled magic number that starts torch's legacy (non-zip) format,
 #: after the protocol opcode: LONG1 of 10 bytes, then the number.
@@ -46,11 +49,56 @@ class CheckpointError(RuntimeError):
       weights-only loading does not allow, which could run code;
     - ``'layout'``: readable, but not the weights that were asked for
       (missing keys, wrong shapes, another arch).
+
+    Errors of the readers are also instances of the exception that
+    ``torch.load`` raises for the same fault (:data:`TORCH_EQUIVALENT`, and
+    for a damaged file the very class torch raised, e.g. ``EOFError`` for a
+    truncated legacy file), so that code written for ``torch.load`` keeps
+    working: ``except pickle.UnpicklingError`` catches a refused pickle,
+    ``except RuntimeError`` a corrupt archive.
     """
 
     def __init__(self, message: str, reason: str = 'layout') -> None:
         super().__init__(message)
         self.reason = reason
+
+
+#: reason -> the exception ``torch.load`` raises for that fault.
+TORCH_EQUIVALENT = {
+    'missing': FileNotFoundError,
+    'empty': EOFError,
+    'not_checkpoint': pickle.UnpicklingError,
+    'corrupt': RuntimeError,
+    'refused': pickle.UnpicklingError,
+}
+_ERROR_CLASSES: dict = {}
+
+
+def checkpoint_error(message: str, reason: str,
+                     cause: Optional[BaseException] = None) -> CheckpointError:
+    """A :class:`CheckpointError` for ``reason`` that is also an instance of
+    :data:`TORCH_EQUIVALENT` ``[reason]`` and, when given, of the class of
+    ``cause`` (what torch raised)."""
+    bases = [TORCH_EQUIVALENT.get(reason)]
+    if cause is not None and isinstance(cause, Exception):
+        bases.insert(0, type(cause))
+    bases = [b for b in dict.fromkeys(bases)
+             if b is not None and not issubclass(CheckpointError, b)]
+    key = (reason, tuple(bases))
+    if key not in _ERROR_CLASSES:
+        name = ''.join(p.title() for p in reason.split('_')) + \
+            'CheckpointError'
+        try:
+            cls = type(name, (CheckpointError, *bases), {})
+        except TypeError:  # an exception class that cannot be combined
+            cls = type(name, (CheckpointError, *bases[1:]), {})
+        cls.__module__ = __name__
+        _ERROR_CLASSES[key] = cls
+    cls = _ERROR_CLASSES[key]
+    # One argument: OSError's constructor would read two as (errno, text).
+    error = cls(message)
+    error.reason = reason
+    return error
 
 
 def _first_line(err: BaseException) -> str:
@@ -67,21 +115,30 @@ def _check_archive(path: str) -> None:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             if not any(i.filename.endswith('data.pkl') for i in infos):
-                raise CheckpointError(
+                raise checkpoint_error(
                     f'{path} is not a PyTorch checkpoint: a zip archive '
                     f'without data.pkl', 'not_checkpoint')
             for info in infos:
                 # torch.save can be told not to compute CRCs (they are 0).
                 if info.CRC == 0:
                     continue
-                with archive.open(info) as member:
-                    while member.read(1 << 24):
-                        pass
+                try:
+                    with archive.open(info) as member:
+                        while member.read(1 << 24):
+                            pass
+                except zipfile.BadZipFile as err:
+                    if not info.filename.endswith('data.pkl'):
+                        raise
+                    # a damaged pickle: what torch would fail to unpickle
+                    raise checkpoint_error(
+                        f'cannot read {path}: the checkpoint is truncated or '
+                        f'corrupt ({_first_line(err)})', 'corrupt',
+                        pickle.UnpicklingError()) from err
     except CheckpointError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError,
             ValueError, NotImplementedError) as err:
-        raise CheckpointError(
+        raise checkpoint_error(
             f'cannot read {path}: the checkpoint is truncated or corrupt '
             f'({_first_line(err)})', 'corrupt') from err
 
@@ -90,17 +147,17 @@ def _diagnose_unpickling(path: str, err: BaseException) -> CheckpointError:
     text = str(err)
     match = _FORBIDDEN_GLOBAL.search(text) or _FORBIDDEN_CALL.search(text)
     if match:
-        return CheckpointError(
+        return checkpoint_error(
             f'refusing to load {path}: unpickling it would import or call '
             f'{match.group(1)}, which weights-only loading does not allow '
-            f'because it could run code', 'refused')
+            f'because it could run code', 'refused', err)
     detail = re.sub(r'\s+', ' ', text.split('WeightsUnpickler error:')[-1]
                     ).strip()[:200] if isinstance(
                         err, pickle.UnpicklingError) else ''
-    return CheckpointError(
+    return checkpoint_error(
         f'cannot read {path}: the checkpoint is truncated or corrupt '
         f'({type(err).__name__}' + (f': {detail})' if detail else ')'),
-        'corrupt')
+        'corrupt', err)
 
 
 def load_checkpoint_file(path: str) -> Any:
@@ -126,24 +183,24 @@ def load_checkpoint_file(path: str) -> Any:
             ``'not_checkpoint'``, ``'corrupt'`` or ``'refused'``.
     """
     if not osp.exists(path):
-        raise CheckpointError(f'checkpoint not found: {path}', 'missing')
+        raise checkpoint_error(f'checkpoint not found: {path}', 'missing')
     if not osp.isfile(path):
-        raise CheckpointError(f'{path} is not a checkpoint file (a folder?)',
-                              'not_checkpoint')
+        raise checkpoint_error(
+            f'{path} is not a checkpoint file (a folder?)', 'not_checkpoint')
     try:
         with open(path, 'rb') as f:
             head = f.read(len(_LEGACY_MAGIC) + 2)
     except OSError as err:
-        raise CheckpointError(f'cannot read {path}: {_first_line(err)}',
-                              'missing' if isinstance(
-                                  err, FileNotFoundError) else 'corrupt')
+        raise checkpoint_error(
+            f'cannot read {path}: {_first_line(err)}',
+            'missing' if isinstance(err, FileNotFoundError) else 'corrupt')
     if not head:
-        raise CheckpointError(f'checkpoint {path} is empty (0 bytes)',
-                              'empty')
+        raise checkpoint_error(f'checkpoint {path} is empty (0 bytes)',
+                               'empty')
     if head.startswith(_ZIP_MAGIC):
         _check_archive(path)
     elif not (head[:1] == b'\x80' and head[2:] == _LEGACY_MAGIC):
-        raise CheckpointError(
+        raise checkpoint_error(
             f'{path} is not a PyTorch checkpoint (it starts with '
             f'{head[:8]!r}, neither a zip archive nor torch\'s pickle '
             f'format)', 'not_checkpoint')
@@ -162,7 +219,7 @@ def load_checkpoint_file(path: str) -> Any:
     except BaseException as err:  # noqa: B902  (anything from pickle)
         raise _diagnose_unpickling(path, err) from err
     if not isinstance(checkpoint, dict):
-        raise CheckpointError(
+        raise checkpoint_error(
             f'{path} is not a checkpoint: it holds a '
             f'{type(checkpoint).__name__}, not a dict of weights',
             'not_checkpoint')

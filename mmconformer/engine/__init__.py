@@ -2,13 +2,16 @@
 from .checkpoint_safe_globals import (mmengine_checkpoint_safe_globals,
                                       register_mmengine_safe_globals,
                                       restricted_getattr)
-from .hooks import EpochRNGHook
+from .fileio import AtomicLocalBackend
+from .hooks import (AtomicCheckpointHook, EpochRNGHook, FiniteLossHook,
+                    NonFiniteLossError)
 from .optimizers import (BF16AutocastOptimWrapper,
                          PortableOptimWrapperConstructor)
 from .runner import PortableRunner, build_runner
 
 __all__ = [
-    'BF16AutocastOptimWrapper', 'EpochRNGHook',
+    'AtomicCheckpointHook', 'AtomicLocalBackend', 'BF16AutocastOptimWrapper',
+    'EpochRNGHook', 'FiniteLossHook', 'NonFiniteLossError',
     'PortableOptimWrapperConstructor', 'PortableRunner', 'build_runner',
     'mmengine_checkpoint_safe_globals', 'register_mmengine_safe_globals',
     'restricted_getattr'

@@ -8,6 +8,7 @@ and printed as one ``error: ...`` line with exit status 1, no traceback.
 """
 import functools
 import os.path as osp
+import re
 import sys
 from typing import Callable, Optional, Sequence, Type
 
@@ -15,7 +16,8 @@ from . import accelerator
 from .quiet import silence_known_warnings
 
 __all__ = [
-    'ToolError', 'check_files', 'check_device', 'cli_main', 'tool_logger'
+    'ToolError', 'check_files', 'check_device', 'cli_main', 'one_line',
+    'tool_logger'
 ]
 
 
@@ -72,6 +74,18 @@ def tool_logger(name: str, level: str = 'WARNING'):
     return MMLogger.get_instance(name, log_level=level)
 
 
+def one_line(err: BaseException) -> str:
+    """The user's line of an error. torch's DataLoader re-raises an error of
+    a worker process with the worker's whole traceback as its message; the
+    line that matters is its last, ``ClassName: message``."""
+    text = str(err).strip()
+    lines = text.splitlines()
+    if len(lines) > 1 and lines[0].startswith('Caught '):
+        return re.sub(rf'^(?:[\w.]+\.)?{type(err).__name__}: ', '',
+                      lines[-1])
+    return text
+
+
 def cli_main(*user_errors: Type[BaseException]) -> Callable:
     """Decorate a tool's ``main(argv=None) -> int``: the known third-party
     warnings are silenced, and :class:`ToolError` or any of
@@ -92,7 +106,7 @@ def cli_main(*user_errors: Type[BaseException]) -> Callable:
             try:
                 return main(argv) or 0
             except caught as err:
-                print(f'error: {err}', file=sys.stderr)
+                print(f'error: {one_line(err)}', file=sys.stderr)
                 return 1
 
         return run

@@ -24,6 +24,10 @@ KNOWN_THIRD_PARTY_WARNINGS: Tuple[Tuple[str, Type[Warning]], ...] = (
     # setuptools, when mmengine 0.10.7 imports pkg_resources to resolve
     # `mmpretrain::` base configs (pinned setuptools<81 keeps it working).
     (r'pkg_resources is deprecated as an API', UserWarning),
+    # torch's Inductor, when it lowers int8 weights for oneDNN
+    # (torch/_inductor/mkldnn_lowerings.py calls torch.tensor on a tensor).
+    (r'To copy construct from a tensor, it is recommended to use '
+     r'sourceTensor\.detach\(\)\.clone\(\)', UserWarning),
 )
 
 
@@ -32,6 +36,10 @@ KNOWN_THIRD_PARTY_LOG_LINES: Tuple[Tuple[str, str], ...] = (
     # torch's C++ extension helper, when Inductor compiles on a machine with
     # the CUDA build of torch and no CUDA runtime (any CPU-only machine).
     ('torch.utils.cpp_extension', 'No CUDA runtime is found'),
+    # torch's pytree registry, when torchao (int8) registers an Enum of its
+    # own on import.
+    ('torch.utils._pytree',
+     '%s is an Enum subclass and is now natively supported'),
 )
 
 

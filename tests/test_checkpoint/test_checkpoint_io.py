@@ -231,6 +231,52 @@ def test_fuzz_every_entry_point_gives_one_clear_line(tmp_path, real, capsys):
     assert reasons['empty'] >= 2  # the two 0% cuts (and 0-byte randoms)
 
 
+#: What torch.load raises for a fault, which our error must also be.
+FAMILIES = (pickle.UnpicklingError, EOFError, RuntimeError)
+
+
+def torch_load_error(path):
+    """What torch.load(weights_only=True) raises for ``path``, or None."""
+    try:
+        torch.load(path, weights_only=True)
+    except Exception as err:  # whatever torch raises is the point
+        return err
+    return None
+
+
+@pytest.mark.slow
+def test_fuzz_errors_are_the_exceptions_torch_load_raises(tmp_path, real):
+    """Code written for torch.load keeps working: wherever torch.load
+    raises a RuntimeError (a corrupt archive), a pickle.UnpicklingError (a
+    refused or damaged pickle) or an EOFError (nothing to read), our error is
+    also one. Where torch loads a damaged file (a flipped bit that the zip's
+    CRC-32 catches and torch does not check), or fails with an incidental
+    error of its parser (IndexError, KeyError, UnicodeDecodeError, ...), ours
+    is a RuntimeError."""
+    corpus = fuzz_corpus(real) + [('refused', saved({'x': SystemCall()}))]
+    src = tmp_path / 'src.pth'
+    families = {}
+    for name, data in corpus:
+        write(src, data)
+        theirs = torch_load_error(str(src))
+        with pytest.raises(CheckpointError) as info:
+            load_checkpoint_file(str(src))
+        ours = info.value
+        family = next((f for f in FAMILIES if isinstance(theirs, f)),
+                      RuntimeError)
+        assert isinstance(ours, family), \
+            f'{name}: {type(ours).__mro__} is not a {family}'
+        key = family.__name__ if theirs is None or isinstance(
+            theirs, FAMILIES) else 'incidental'
+        families[key] = families.get(key, 0) + 1
+    assert families['UnpicklingError'] > 300 and \
+        families['RuntimeError'] > 500 and families['EOFError'] >= 3
+    assert families['incidental'] < 120  # of 1,011 files
+    missing = tmp_path / 'none.pth'
+    with pytest.raises(FileNotFoundError):
+        load_checkpoint_file(str(missing))
+
+
 @pytest.mark.slow
 def test_fuzz_cli_in_a_real_process(tmp_path, real):
     """A few corpus entries through the command line itself: exit status 1,

@@ -129,7 +129,7 @@ def test_pure_conversion_builds_no_model(monkeypatch):
      "'conv_trans_2.trans_block.mlp.fc1.weight'"),
     (lambda sd: sd.update({'conv_trans_2.med_block.0.conv1.weight':
                            torch.zeros(1)}),
-     "1 unknown key.*'conv_trans_2.med_block.0.conv1.weight'"),
+     "1 unexpected key.*'conv_trans_2.med_block.0.conv1.weight'"),
     (lambda sd: sd.update({'trans_norm.weight': torch.zeros(5)}),
      r'trans_norm.weight has shape \(5,\) in the checkpoint but \(32,\)'),
 ])

@@ -44,17 +44,28 @@ def test_resolved_config_equals_mmpretrain(name, tmp_path):
     ours, theirs = load_pair(name, tmp_path)
     assert ours.pop('custom_imports') == dict(
         imports=['mmconformer'], allow_failed_imports=False)
-    # The deliberate differences (README, "How our configs differ from
-    # mmpretrain's"): deterministic resume, a distributed start-up that
-    # works without a GPU, and `--amp` that falls back to bf16 autocast
-    # without a GPU.
-    assert ours.pop('custom_hooks') == [dict(type='EpochRNGHook')]
+    # The deliberate differences (docs/en/train_test.md, "How our configs
+    # differ from mmpretrain's"): deterministic resume, a stop at the first
+    # NaN loss, a distributed start-up that works without a GPU and loads
+    # checkpoints strictly, `--amp` that falls back to bf16 autocast without
+    # a GPU, atomic checkpoints, and an image check before the loader.
+    assert ours.pop('custom_hooks') == [dict(type='EpochRNGHook'),
+                                        dict(type='FiniteLossHook')]
     assert 'custom_hooks' not in theirs
     assert ours.pop('runner_type') == 'PortableRunner'
     assert 'runner_type' not in theirs
     assert ours['optim_wrapper'].pop('constructor') == \
         'PortableOptimWrapperConstructor'
     assert 'constructor' not in theirs['optim_wrapper']
+    assert ours['default_hooks']['checkpoint'].pop('type') == \
+        'AtomicCheckpointHook'
+    assert theirs['default_hooks']['checkpoint'].pop('type') == \
+        'CheckpointHook'
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert ours[loader]['dataset']['pipeline'].pop(0) == dict(
+            type='CheckImageFile')
+    for pipeline in ('train_pipeline', 'test_pipeline'):
+        assert ours[pipeline].pop(0) == dict(type='CheckImageFile')
     assert ours['model']['backbone'].pop('type') == 'ConformerBackbone'
     assert theirs['model']['backbone'].pop('type') == 'Conformer'
     assert ours['model']['head'].pop('type') == 'DualBranchClsHead'

@@ -1,12 +1,10 @@
-"""mmconformer.utils: the accelerator check, atomic writes, known warnings."""
-import os
+"""mmconformer.utils: the accelerator check, known warnings."""
 import warnings
 
 import pytest
 
 import mmconformer.utils.accelerator as accelerator_module
-from mmconformer.utils import (accelerator_available, atomic_write,
-                               silence_known_warnings)
+from mmconformer.utils import accelerator_available, silence_known_warnings
 from mmconformer.utils.quiet import KNOWN_THIRD_PARTY_WARNINGS
 
 DEVICES = ('is_cuda_available', 'is_npu_available', 'is_mlu_available',
@@ -20,32 +18,6 @@ def test_accelerator_is_any_device_mmengine_can_launch_on(monkeypatch,
         monkeypatch.setattr(accelerator_module, name,
                             lambda name=name: name == present)
     assert accelerator_available() is (present is not None)
-
-
-def test_atomic_write_binary_and_text(tmp_path):
-    with atomic_write(str(tmp_path / 'sub' / 'a.bin')) as f:
-        f.write(b'\x00\x01')
-    with atomic_write(str(tmp_path / 'b.txt'), 'w') as f:
-        f.write('héllo')
-    assert (tmp_path / 'sub' / 'a.bin').read_bytes() == b'\x00\x01'
-    assert (tmp_path / 'b.txt').read_text(encoding='utf-8') == 'héllo'
-
-
-def test_atomic_write_failure_keeps_the_old_file(tmp_path):
-    path = tmp_path / 'out.json'
-    path.write_text('old')
-    with pytest.raises(KeyError):
-        with atomic_write(str(path), 'w') as f:
-            f.write('half')
-            raise KeyError('boom')
-    assert path.read_text() == 'old'
-    assert os.listdir(tmp_path) == ['out.json']
-
-
-def test_atomic_write_refuses_other_modes(tmp_path):
-    with pytest.raises(ValueError, match="mode must be 'w' or 'wb', got 'a'"):
-        with atomic_write(str(tmp_path / 'x'), 'a'):
-            pass
 
 
 def test_only_the_known_messages_are_silenced():
@@ -62,7 +34,7 @@ def test_only_the_known_messages_are_silenced():
         'something the user should see',
         'Fail to import ``MultiScaleDeformableAttention``'
     ]
-    assert len(KNOWN_THIRD_PARTY_WARNINGS) == 2
+    assert len(KNOWN_THIRD_PARTY_WARNINGS) == 3
 
 
 def test_only_the_known_log_line_is_dropped(caplog):

@@ -39,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
                         'negative from the end)')
     parser.add_argument('--limit', type=int, default=None,
                         help='score only the first N images')
+    parser.add_argument('--non-strict', action='store_true',
+                        help='load a checkpoint that does not fit the '
+                        'config: the weights that fit, and a few lines on '
+                        'what was left out (default: refuse it)')
     parser.add_argument('--json', default=None, metavar='OUT.json',
                         help='write the rates here')
     parser.add_argument('--figure', default=None, metavar='OUT.png',
@@ -75,7 +79,8 @@ def main(argv=None) -> int:
     except (FileNotFoundError, NotADirectoryError) as err:
         raise ToolError(str(err)) from err
     pairs = pairs[:args.limit] if args.limit else pairs
-    model = load_classifier(args.config, args.checkpoint)
+    model = load_classifier(args.config, args.checkpoint,
+                            strict=not args.non_strict)
     try:
         result = pointing_game(
             model, pairs, args.methods, args.input_size,

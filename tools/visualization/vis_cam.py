@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help='write the figure here (PNG)')
     parser.add_argument('--show', action='store_true',
                         help='show the figure in a window')
+    parser.add_argument('--non-strict', action='store_true',
+                        help='load a checkpoint that does not fit the '
+                        'config: the weights that fit, and a few lines on '
+                        'what was left out (default: refuse it)')
     parser.add_argument('--device', default=None,
                         help='cpu or cuda[:N] (default: the GPU if there is '
                         'one, else cpu)')
@@ -72,7 +76,8 @@ def main(argv=None) -> int:
                                            combine_branch_cams, load_rgb,
                                            prepare_input)
     tool_logger('vis_cam')
-    model = load_classifier(args.config, args.checkpoint, device=device)
+    model = load_classifier(args.config, args.checkpoint, device=device,
+                            strict=not args.non_strict)
     branches = ['conv', 'trans'] if args.branch == 'both' else [args.branch]
     try:
         cams = {

@@ -3,8 +3,9 @@
 import copy
 import datetime
 import os
+import re
 import subprocess
-from typing import Optional
+from typing import Callable, Optional, Union
 
 import torch.distributed as torch_dist
 import torch.nn as nn
@@ -15,6 +16,8 @@ from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.runner import Runner
 from torch.nn.parallel import DistributedDataParallel
 
+from ...checkpoint import (extract_state_dict, load_state_dict_checked,
+                           read_checkpoint)
 from ...utils import accelerator
 
 __all__ = ['PortableRunner']
@@ -53,6 +56,17 @@ class PortableRunner(Runner):
        config is kept, with ``device_ids`` added when it names none).
 
     The log then says ``Distributed: world size N, rank R, backend B``.
+
+    It also loads checkpoints (``load_from``, ``tools/test.py CKPT``,
+    ``mim test --checkpoint``, ``--resume``) strictly, where mmengine loads
+    whatever matches and warns about the rest: every weight of the model
+    must be in the checkpoint with its shape, and the checkpoint may hold
+    no weight the model lacks (but for blocks a dense backbone does not
+    build). A checkpoint that does not fit stops the run with one line that
+    names the first key that differs. Official-layout checkpoints are
+    converted on the fly, and local files are read weights-only. A config
+    with ``load_strict = False`` loads what fits instead and logs, in a few
+    lines, what it left out.
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -64,6 +78,29 @@ class PortableRunner(Runner):
             self.logger.info(
                 f'Distributed: world size {self.world_size}, rank '
                 f'{self.rank}, backend {torch_dist.get_backend()}{where}')
+
+    def load_checkpoint(self,
+                        filename: str,
+                        map_location: Union[str, Callable] = 'cpu',
+                        strict: bool = False,
+                        revise_keys: list = [(r'^module.', '')]):
+        """Load ``filename`` into the model: strictly, unless the config
+        says ``load_strict = False`` (mmengine's ``strict`` argument, False
+        in every call mmengine makes, is overruled by it). Returns the whole
+        checkpoint, as mmengine's does, for ``resume`` to read its state."""
+        checkpoint = read_checkpoint(filename)
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        state = extract_state_dict(checkpoint)
+        for pattern, replacement in revise_keys:
+            state = {re.sub(pattern, replacement, k): v
+                     for k, v in state.items()}
+        model = self.model.module if is_model_wrapper(self.model) else \
+            self.model
+        load_state_dict_checked(model, state, filename,
+                                strict=self.cfg.get('load_strict', True))
+        self._has_loaded = True
+        self.logger.info(f'Load checkpoint from {filename}')
+        return checkpoint
 
     def setup_env(self, env_cfg: dict) -> None:
         if self.distributed and not is_distributed() and \

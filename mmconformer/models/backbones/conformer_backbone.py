@@ -14,6 +14,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from ...checkpoint import load_pretrained
 from ..layers import ConvBottleneck, ConvTransBlock, TransformerLayer
+from ..layers.utils import tokens_to_map
 
 ArchSettings = Dict[str, Union[int, float]]
 Features = Tuple[Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]], ...]
@@ -345,6 +346,18 @@ class ConformerBackbone(BaseBackbone):
     # ------------------------------------------------------------------ #
     # stages, freezing, init
     # ------------------------------------------------------------------ #
+    @property
+    def unbuilt_modules(self) -> Tuple[str, ...]:
+        """The modules a classification backbone of this arch has and this
+        one does not build (``out_type='featmap'`` leaves out the blocks
+        after the last output and ``trans_norm``). Their keys in a
+        classification checkpoint are ignored on loading; any other key the
+        backbone lacks is an error."""
+        if self.out_type == 'cls_token':
+            return ()
+        return tuple(f'conv_trans_{i}' for i in range(
+            len(self.block_names) + 2, self.depth + 1)) + ('trans_norm', )
+
     def stage_modules(self, stage: int) -> List[nn.Module]:
         """Modules of ``stage``: 0 is the stem, 1..3 the three stages."""
         if stage == 0:
@@ -438,10 +451,9 @@ class ConformerBackbone(BaseBackbone):
     def _pad_to_token_grid(self, x: torch.Tensor) -> torch.Tensor:
         """Zero-pad the stem output on the right/bottom to a multiple of
         ``patch_size / 4``. Always padded, by zero where nothing is missing
-        (a copy of about 0.05% of the forward's time): a branch on the
-        amounts would be frozen by tracing and specialised by
-        ``torch.export``, so an ONNX graph exported at one size would fail
-        at another."""
+        (a small copy): a branch on the amounts would be frozen by tracing
+        and specialised by ``torch.export``, so an ONNX graph exported at
+        one size would fail at another."""
         stride = self.stem_fcu_stride
         return F.pad(x, (0, -x.shape[3] % stride, 0, -x.shape[2] % stride))
 
@@ -454,7 +466,7 @@ class ConformerBackbone(BaseBackbone):
         trans_map = None
         if self.featmap_branches != 'conv':
             tokens = x_t[:, 1:] if self.with_cls_token else x_t
-            trans_map = tokens.transpose(1, 2).unflatten(2, grid)
+            trans_map = tokens_to_map(tokens, grid)
         if self.featmap_branches == 'conv':
             return x
         if self.featmap_branches == 'trans':

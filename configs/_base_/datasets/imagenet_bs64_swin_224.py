@@ -1,0 +1,14 @@
+# mmpretrain's ImageNet data (imagenet_bs64_swin_224.py: RandAugment,
+# RandomErasing, bicubic resizing), with CheckImageFile before the loader: an
+# empty, truncated or non-image file stops the run with one line naming the
+# file and the problem, instead of decoding with a grey bottom or failing deep
+# in a traceback. To skip such files instead (a warning names each one and
+# counts them):
+#     --cfg-options train_dataloader.dataset.pipeline.0.skip_unreadable=True
+_base_ = 'mmpretrain::_base_/datasets/imagenet_bs64_swin_224.py'
+
+train_pipeline = [dict(type='CheckImageFile'), *_base_.train_pipeline]
+test_pipeline = [dict(type='CheckImageFile'), *_base_.test_pipeline]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
