@@ -11,6 +11,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
+from ..models.layers.utils import tokens_to_map
+
 __all__ = [
     'BRANCHES', 'METHODS', 'branch_cam', 'cls_token_attention',
     'combine_branch_cams', 'load_rgb', 'prepare_input', 'target_layer'
@@ -150,7 +152,7 @@ def _tokens_to_grid(backbone: nn.Module,
     def reshape(tokens: torch.Tensor) -> torch.Tensor:
         if backbone.with_cls_token:
             tokens = tokens[:, 1:]
-        return tokens.transpose(1, 2).unflatten(2, grid)
+        return tokens_to_map(tokens, grid)
 
     return reshape
 

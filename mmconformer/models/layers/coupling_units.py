@@ -5,7 +5,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .utils import BN_EPS, LN_EPS
+from .utils import BN_EPS, LN_EPS, tokens_to_map
 
 
 class FCUDown(nn.Module):
@@ -84,7 +84,7 @@ class FCUUp(nn.Module):
                 grid_w: int) -> torch.Tensor:
         if self.with_cls_token:
             x_t = x_t[:, 1:]
-        x = x_t.transpose(1, 2).unflatten(2, (grid_h, grid_w))
+        x = tokens_to_map(x_t, (grid_h, grid_w))
         x = self.act(self.bn(self.conv_project(x)))
         if self.up_stride == 1:
             return x

@@ -10,9 +10,12 @@ from mmcv.cnn.bricks.drop import DropPath
 from .utils import LN_EPS
 
 
-def _bf16_cpu_attention(q: torch.Tensor, k: torch.Tensor,
-                        v: torch.Tensor) -> torch.Tensor:
-    """``softmax(q k^T / sqrt(d)) v`` as two batched bf16 matmuls.
+def _matmul_attention(q: torch.Tensor, k: torch.Tensor,
+                      v: torch.Tensor) -> torch.Tensor:
+    """``softmax(q k^T / sqrt(d)) v`` as two batched matmuls: for bf16 on
+    CPUs, and for ONNX export, whose TorchScript exporter has no
+    ``scaled_dot_product_attention`` before opset 14 (mmdeploy exports at
+    opset 11).
 
     On CPUs without AMX, torch's fused CPU attention kernel runs bf16
     slower than these two ``bmm`` calls for Conformer's ~200 tokens
@@ -31,8 +34,8 @@ class MultiheadSelfAttention(nn.Module):
     """Multi-head self-attention on ``(B, N, C)`` tokens.
 
     It calls :func:`torch.nn.functional.scaled_dot_product_attention`,
-    except for bf16 on CPU, where two batched matmuls are faster (see
-    ``_bf16_cpu_attention``).
+    except for bf16 on CPU, where two batched matmuls are faster, and while
+    exporting to ONNX (see ``_matmul_attention``).
 
     Args:
         embed_dims (int): Token width.
@@ -54,8 +57,10 @@ class MultiheadSelfAttention(nn.Module):
         B, N, C = x.shape
         qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, self.head_dims)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
-        if q.dtype == torch.bfloat16 and q.device.type == 'cpu':
-            x = _bf16_cpu_attention(q, k, v)
+        if (q.dtype == torch.bfloat16 and q.device.type == 'cpu') or \
+                torch.onnx.is_in_onnx_export() or \
+                torch.compiler.is_exporting():
+            x = _matmul_attention(q, k, v)
         else:
             x = F.scaled_dot_product_attention(q, k, v)
         return self.proj(x.transpose(1, 2).reshape(B, N, C))

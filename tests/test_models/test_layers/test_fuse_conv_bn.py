@@ -63,4 +63,3 @@ def test_fuse_in_place_is_idempotent_and_keeps_the_layout():
     assert conv.bias is not None
     assert conv.weight.is_contiguous(memory_format=torch.channels_last)
     assert isinstance(again.backbone.conv_trans_2.cnn_block.bn2, nn.Identity)
-

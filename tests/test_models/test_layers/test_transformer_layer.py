@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 
 from mmconformer.models.layers.transformer_layer import (
-    MultiheadSelfAttention, _bf16_cpu_attention)
+    MultiheadSelfAttention, _matmul_attention)
 
 
 def reference_attention(attn, x):
@@ -38,7 +38,7 @@ def test_bf16_on_cpu_takes_the_matmul_path():
     with torch.no_grad():
         q, k, v = attn.qkv(x).reshape(B, N, 3, 4, 16).permute(2, 0, 3, 1, 4)
         expected = attn.proj(
-            _bf16_cpu_attention(q, k, v).transpose(1, 2).reshape(B, N, C))
+            _matmul_attention(q, k, v).transpose(1, 2).reshape(B, N, C))
         sdpa = attn.proj(
             F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(
                 B, N, C))
