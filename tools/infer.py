@@ -4,7 +4,10 @@
 Example::
 
     python tools/infer.py CONFIG CHECKPOINT IMAGE [IMAGE ...] \\
-        [--device cpu] [--fast [bf16|fp32]] [--batch-size N]
+        [--device cpu] [--fast [bf16|fp16|fp32|int8]] [--batch-size N]
+    # int8, calibrated on 64 images of a folder of your task's images
+    python tools/infer.py CONFIG CHECKPOINT IMAGE [IMAGE ...] \\
+        --fast int8 --calib-dir DIR
 
 Prints one line per image: the path, the class name (from the dataset meta
 stored in the checkpoint) and the score. The checkpoint must fit the config
@@ -12,14 +15,16 @@ stored in the checkpoint) and the score. The checkpoint must fit the config
 the fly. ``--fast`` classifies with
 :func:`mmconformer.apis.optimize_for_inference` (conv+BN folded,
 channels_last, bf16 where the CPU computes it natively, compiled with
-freezing): worth its compile time (tens of seconds) for many images.
+freezing): worth its compile time (tens of seconds) for many images. int8
+quantizes the backbone statically (x86 CPUs), calibrated on images of
+``--calib-dir`` prepared by the config's test pipeline.
 """
 import argparse
 import sys
 
 from mmconformer.checkpoint import CheckpointError
-from mmconformer.utils import (check_device, check_files, cli_main,
-                               tool_logger)
+from mmconformer.utils import (ToolError, check_device, check_files,
+                               cli_main, tool_logger)
 
 
 def parse_args(argv=None):
@@ -32,13 +37,28 @@ def parse_args(argv=None):
                         help='device, e.g. cpu or cuda:0 (default: the GPU '
                         'if there is one, else cpu)')
     parser.add_argument('--fast', nargs='?', const='bf16', default=None,
-                        choices=['bf16', 'fp32'],
+                        choices=['bf16', 'fp16', 'fp32', 'int8'],
                         help='optimize_for_inference with this dtype '
                         '(--fast alone: bf16, which falls back to fp32 '
-                        'where the CPU lacks AMX and AVX512-BF16)')
+                        'where the CPU lacks AMX and AVX512-BF16; int8 '
+                        'needs --calib-dir)')
+    parser.add_argument('--calib-dir', default=None, metavar='DIR',
+                        help='int8: images to calibrate on (recursively)')
+    parser.add_argument('--calib-images', type=int, default=64,
+                        help='int8: how many of them, evenly spaced')
     parser.add_argument('--batch-size', type=int, default=1,
                         help='images per forward pass')
-    return parser.parse_args(argv)
+    parser.add_argument('--non-strict', action='store_true',
+                        help='load a checkpoint that does not fit the '
+                        'config: the weights that fit, and a few lines on '
+                        'what was left out (default: refuse it)')
+    args = parser.parse_args(argv)
+    if (args.fast == 'int8') != (args.calib_dir is not None):
+        parser.error('--fast int8 and --calib-dir go together: int8 is '
+                     'calibrated on images of your task')
+    if args.calib_images < 1:
+        parser.error(f'--calib-images must be >= 1, got {args.calib_images}')
+    return args
 
 
 @cli_main(CheckpointError)
@@ -50,10 +70,23 @@ def main(argv=None) -> int:
 
     from mmconformer.apis import load_classifier
     tool_logger('infer', 'INFO')
-    model = load_classifier(args.config, args.checkpoint, device=device)
+    model = load_classifier(args.config, args.checkpoint, device=device,
+                            strict=not args.non_strict)
     if args.fast:
-        from mmconformer.apis import optimize_for_inference
-        model = optimize_for_inference(model, args.fast)
+        from mmconformer.apis import (calibration_inputs, find_images,
+                                      optimize_for_inference)
+        calibration = None
+        if args.fast == 'int8':
+            try:
+                images = find_images(args.calib_dir, args.calib_images)
+            except ValueError as err:
+                raise ToolError(str(err)) from err
+            calibration = calibration_inputs(model, images)
+        try:
+            model = optimize_for_inference(model, args.fast,
+                                           calibration=calibration)
+        except (ImportError, ValueError) as err:
+            raise ToolError(str(err)) from err
     inferencer = ImageClassificationInferencer(model=model)
     if not inferencer.classes:
         print('warning: the checkpoint stores no class names; printing '

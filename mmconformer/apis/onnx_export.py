@@ -16,7 +16,7 @@ import contextlib
 import io
 import logging
 import warnings
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -165,20 +165,29 @@ def export_onnx(model: nn.Module,
 
 def verify_onnx(model: nn.Module,
                 onnx_file: str,
-                shapes: Sequence[Tuple[int, int, int]],
-                seed: int = 0) -> List[Dict]:
-    """Run the export in onnxruntime and PyTorch on the same random pixels.
+                shapes: Sequence[Tuple[int, int, int]] = (),
+                seed: int = 0,
+                pixels: Optional[Sequence[torch.Tensor]] = None
+                ) -> List[Dict]:
+    """Run the export in onnxruntime and PyTorch on the same pixels.
 
     Args:
         model (nn.Module): The model that was exported.
         onnx_file (str): The export.
-        shapes (Sequence[tuple]): ``(N, H, W)`` inputs to compare at.
-        seed (int): Seed of the pixels. Defaults to 0.
+        shapes (Sequence[tuple]): ``(N, H, W)`` of random pixels to compare
+            at. Defaults to ``()``.
+        seed (int): Seed of the random pixels. Defaults to 0.
+        pixels (Sequence[Tensor], optional): Batches of real pixels to
+            compare on instead (``N x 3 x H x W`` float RGB in 0..255, the
+            graph's input), e.g. the calibration images of an int8 model.
+            Defaults to None.
 
     Returns:
-        list[dict]: Per shape: ``shape``, ``max_abs`` (the largest absolute
-        difference over all outputs) and ``max_rel`` (that difference over
-        the largest magnitude of the PyTorch output it belongs to).
+        list[dict]: Per batch: ``shape``, ``max_abs`` (the largest absolute
+        difference over all outputs), ``max_rel`` (that difference over the
+        largest magnitude of the PyTorch output it belongs to) and, for a
+        classifier, ``top1_agreement`` (the fraction of images whose top-1
+        class is the same).
     """
     import onnxruntime
     options = onnxruntime.SessionOptions()
@@ -187,13 +196,17 @@ def verify_onnx(model: nn.Module,
         onnx_file, options, providers=['CPUExecutionProvider'])
     wrapper = OnnxExportWrapper(model).cpu().float().eval()
     gen = torch.Generator().manual_seed(seed)
+    if pixels is None:
+        pixels = [torch.rand(n, 3, h, w, generator=gen) * 255
+                  for n, h, w in shapes]
     rows = []
-    for n, h, w in shapes:
-        pixels = torch.rand(n, 3, h, w, generator=gen) * 255
+    for batch in pixels:
+        n, _, h, w = batch.shape
+        batch = batch.float().contiguous()
         with torch.no_grad():
-            expected = wrapper(pixels)
+            expected = wrapper(batch)
         expected = expected if isinstance(expected, tuple) else (expected, )
-        got = session.run(None, {INPUT_NAME: pixels.numpy()})
+        got = session.run(None, {INPUT_NAME: batch.numpy()})
         max_abs = max_rel = 0.0
         for ref, out in zip(expected, got):
             ref = ref.numpy()
@@ -205,8 +218,11 @@ def verify_onnx(model: nn.Module,
             max_abs = max(max_abs, diff)
             max_rel = max(max_rel, diff / max(float(np.abs(ref).max()),
                                               1e-12))
-        rows.append(dict(shape=(n, 3, h, w), max_abs=max_abs,
-                         max_rel=max_rel))
+        row = dict(shape=(n, 3, h, w), max_abs=max_abs, max_rel=max_rel)
+        if not wrapper.dense:
+            row['top1_agreement'] = float(
+                (expected[0].argmax(1).numpy() == got[0].argmax(1)).mean())
+        rows.append(row)
     return rows
 
 

@@ -1,5 +1,5 @@
 """optimize_for_inference: folded, channels_last, reduced precision where
-the hardware has it, compiled with freezing (issue 12, section 2)."""
+the hardware has it, compiled with freezing."""
 import pytest
 import torch
 from _helpers import CONFIG_DIR, TINY_ARCH, randomize_batchnorm
@@ -8,7 +8,7 @@ from mmengine.config import Config
 from mmconformer.apis import (load_classifier, optimize_for_inference,
                               resolve_dtype)
 from mmconformer.apis import fast_inference
-from mmconformer.apis.fast_inference import AutocastModule
+from mmconformer.apis.fast_inference import AutocastModule, FrozenCompiled
 
 DEMO = f'{CONFIG_DIR}/demo/conformer-tiny-p16_1xb32_shapes.py'
 
@@ -41,14 +41,17 @@ def test_resolve_dtype_on_each_kind_of_machine(monkeypatch):
     cpu, cuda = torch.device('cpu'), torch.device('cuda', 0)
     assert resolve_dtype('fp32', cpu)[0] is None
     assert resolve_dtype('fp32', cuda)[0] is None
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported',
+                        lambda including_emulation=True: False)
     assert resolve_dtype('bf16', cuda)[0] is torch.float16
+    assert resolve_dtype('fp16', cpu)[0] is None  # no fast fp16 on CPUs
     monkeypatch.setattr(fast_inference, 'has_native_bf16', lambda: True)
     assert resolve_dtype('bf16', cpu)[0] is torch.bfloat16
     monkeypatch.setattr(fast_inference, 'has_native_bf16', lambda: False)
     dtype, reason = resolve_dtype('bf16', cpu)
     assert dtype is None and 'neither AMX nor AVX512-BF16' in reason
-    with pytest.raises(ValueError, match=r"one of \['bf16', 'fp32'\], got "
-                       r"'int4'"):
+    with pytest.raises(ValueError, match=r"one of \['bf16', 'fp16', 'fp32', "
+                       r"'int8'\], got 'int4'"):
         resolve_dtype('int4', cpu)
 
 
@@ -96,28 +99,48 @@ def test_fp32_where_the_cpu_lacks_bf16(no_native_bf16, monkeypatch):
     assert 'fp32: this CPU has neither AMX nor AVX512-BF16' in message
 
 
-def test_cuda_runs_in_half_precision(monkeypatch):
-    """No GPU here: the device is patched, the model is not run."""
+@pytest.mark.parametrize('bf16_gpu', [True, False])
+def test_cuda_runs_in_half_precision(monkeypatch, bf16_gpu):
+    """The device is patched (the model is not run): bf16 where the GPU
+    computes it, else fp16."""
     monkeypatch.setattr(fast_inference, '_model_device',
                         lambda model: torch.device('cuda', 0))
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported',
+                        lambda including_emulation=True: bf16_gpu)
     fast = optimize_for_inference(tiny_classifier(), 'bf16', compile=False)
     assert isinstance(fast.backbone, AutocastModule)
     assert (fast.backbone.device_type, fast.backbone.dtype) == (
-        'cuda', torch.float16)
+        'cuda', torch.bfloat16 if bf16_gpu else torch.float16)
 
 
 def test_compile_wraps_the_backbone(monkeypatch, native_bf16):
-    calls = []
+    """The backbone is compiled once, and every call runs with Inductor's
+    freezing and C++ wrapper on (a compile happens at a call)."""
+    import torch._inductor.config as inductor_config
+    calls, flags = [], []
 
     def fake_compile(module, **kwargs):
         calls.append((module, kwargs))
-        return module
+
+        def run(*args):
+            flags.append((inductor_config.freezing,
+                          inductor_config.cpp_wrapper))
+            return module(*args)
+
+        return run
 
     monkeypatch.setattr(torch, 'compile', fake_compile)
     fast = optimize_for_inference(tiny_classifier(), 'bf16', dynamic=True)
     ((module, kwargs), ) = calls
-    assert module is fast.backbone and isinstance(module, AutocastModule)
-    assert kwargs == dict(dynamic=True, options={'freezing': True})
+    assert isinstance(fast.backbone, FrozenCompiled)
+    assert module is fast.backbone.module and isinstance(module,
+                                                         AutocastModule)
+    assert kwargs == dict(dynamic=True)
+    assert fast.backbone.out_type == 'cls_token'  # read through both
+    with torch.no_grad():
+        fast(torch.randn(1, 3, 64, 64), mode='tensor')
+    assert flags == [(True, True)]
+    assert not inductor_config.freezing  # only while a call runs
 
 
 def test_a_non_conformer_model_is_refused():

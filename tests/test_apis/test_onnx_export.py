@@ -1,5 +1,5 @@
 """ONNX export of the classifier and of the dense backbone, checked by
-onnxruntime against PyTorch (issue 12, section 1)."""
+onnxruntime against PyTorch."""
 import numpy as np
 import pytest
 import torch
@@ -63,7 +63,7 @@ def dynamic_export(tmp_path_factory):
 @pytest.mark.parametrize('batch', [1, 3])
 @pytest.mark.parametrize('size', [(224, 224), (200, 260), (333, 517)])
 def test_dynamic_export_matches_the_preprocessed_model(dynamic_export, batch,
-                                                        size):
+                                                       size):
     """Pixels in, summed logits out: the normalisation is in the graph."""
     model, path, names = dynamic_export
     assert names == ['logits']

@@ -90,8 +90,8 @@ def test_load_classifier(setup, case):
     assert info.value.reason == 'layout' and '\n' not in str(info.value)
 
 
-def test_non_strict_loads_what_fits_and_says_so_in_a_few_lines(setup,
-                                                              capsys):
+def test_non_strict_loads_what_fits_and_says_so_in_a_few_lines(
+        setup, capsys):
     from mmengine.logging import MMLogger
     MMLogger.get_instance('non-strict-test', log_level='INFO')
     model = load_classifier(setup['config'],

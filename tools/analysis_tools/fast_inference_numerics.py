@@ -18,7 +18,8 @@ import sys
 from mmengine.config import DictAction
 
 from mmconformer.checkpoint import CheckpointError
-from mmconformer.utils import atomic_write, check_files, cli_main, tool_logger
+from mmconformer.utils import (ToolError, atomic_write, check_files,
+                               cli_main, tool_logger)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,13 +29,23 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('config', help='model config file')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--dtype', choices=['bf16', 'fp32'], default='bf16',
-                        help='optimize_for_inference dtype')
+    parser.add_argument('--dtype', choices=['bf16', 'fp16', 'fp32', 'int8'],
+                        default='bf16', help='optimize_for_inference dtype')
+    parser.add_argument('--calib-dir', default=None, metavar='DIR',
+                        help='int8: images to calibrate on (default: the '
+                        "config's training images, never its test images)")
+    parser.add_argument('--calib-images', type=int, default=64,
+                        help='int8: how many calibration images, evenly '
+                        'spaced')
     parser.add_argument('--no-compile', action='store_true',
                         help='skip torch.compile (numerics of the folding '
                         'and the dtype alone)')
     parser.add_argument('--json', metavar='OUT.json', default=None,
                         help='also write the figures here')
+    parser.add_argument('--non-strict', action='store_true',
+                        help='load a checkpoint that does not fit the '
+                        'config: the weights that fit, and a few lines on '
+                        'what was left out (default: refuse it)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value')
     return parser
@@ -48,14 +59,30 @@ def main(argv=None) -> int:
     from mmengine.runner import Runner
 
     from mmconformer.analysis.fast_numerics import compare_logits
-    from mmconformer.apis import load_classifier, optimize_for_inference
+    from mmconformer.apis import (calibration_inputs, dataset_image_paths,
+                                  evenly_spaced, find_images, load_classifier,
+                                  optimize_for_inference)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     tool_logger('fast_inference_numerics')
-    model = load_classifier(cfg, args.checkpoint)
-    fast = optimize_for_inference(model, args.dtype,
-                                  compile=not args.no_compile)
+    model = load_classifier(cfg, args.checkpoint,
+                            strict=not args.non_strict)
+    calibration = None
+    if args.dtype == 'int8':
+        try:
+            images = find_images(args.calib_dir, args.calib_images) \
+                if args.calib_dir else evenly_spaced(
+                    dataset_image_paths(cfg, 'train'), args.calib_images)
+        except ValueError as err:
+            raise ToolError(str(err)) from err
+        calibration = calibration_inputs(model, images)
+    try:
+        fast = optimize_for_inference(model, args.dtype,
+                                      compile=not args.no_compile,
+                                      calibration=calibration)
+    except (ImportError, ValueError) as err:
+        raise ToolError(str(err)) from err
     loader = Runner.build_dataloader(cfg.test_dataloader)
     result = compare_logits(model, fast, loader)
     print(f'{result["images"]} images, optimize_for_inference(dtype='

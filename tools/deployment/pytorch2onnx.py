@@ -19,6 +19,7 @@ command line over :mod:`mmconformer.apis.onnx_export`.
 import argparse
 import os.path as osp
 import sys
+import tempfile
 
 from mmengine.config import DictAction
 
@@ -45,17 +46,59 @@ def build_parser() -> argparse.ArgumentParser:
                         help='make batch, height and width dynamic')
     parser.add_argument('--opset', type=int, default=18,
                         help='ONNX opset (>= 18)')
+    parser.add_argument('--quantize', choices=['int8'], default=None,
+                        help="write onnxruntime's int8 QDQ model "
+                        '(per-channel weights) instead, calibrated on '
+                        '--calib-dir')
+    parser.add_argument('--calib-dir', default=None, metavar='DIR',
+                        help='with --quantize: images to calibrate on '
+                        '(recursively), prepared by the config\'s test '
+                        'pipeline')
+    parser.add_argument('--calib-images', type=int, default=64,
+                        help='with --quantize: how many of them, evenly '
+                        'spaced')
     parser.add_argument('--verify', action='store_true',
                         help='compare onnxruntime with PyTorch at the export '
                         'size (and, with --dynamic-export, at two others)')
+    parser.add_argument('--non-strict', action='store_true',
+                        help='load a checkpoint that does not fit the '
+                        'config: the weights that fit, and a few lines on '
+                        'what was left out (default: refuse it)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value')
     return parser
 
 
+def calibration_pixels(model, args):
+    """The calibration images as the graph takes them: batches of float RGB
+    pixels in 0..255, at the export size."""
+    import torch
+    import torch.nn.functional as F
+
+    from mmconformer.apis import calibration_batches, find_images
+    try:
+        images = find_images(args.calib_dir, args.calib_images)
+    except ValueError as err:
+        raise ToolError(str(err)) from err
+    batches = []
+    for batch in calibration_batches(model, images, args.batch_size):
+        pixels = torch.stack(batch).float().flip(1)  # BGR -> RGB
+        if not args.dynamic_export:
+            pixels = F.interpolate(pixels, tuple(args.shape),
+                                   mode='bilinear', align_corners=False)
+        batches.append(pixels)
+    return batches
+
+
 @cli_main(CheckpointError)
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if (args.quantize is None) != (args.calib_dir is None):
+        parser.error('--quantize int8 and --calib-dir go together')
+    if args.quantize and not args.dynamic_export and args.batch_size != 1:
+        parser.error('--quantize with a static graph calibrates image by '
+                     'image: use --batch-size 1 or --dynamic-export')
     check_files(args.config, args.checkpoint, urls=True)
     from mmconformer.apis import (default_verify_shapes, export_onnx,
                                   load_classifier, verify_onnx)
@@ -69,25 +112,45 @@ def main(argv=None) -> int:
     tool_logger('pytorch2onnx')
     try:
         model = load_classifier(args.config, args.checkpoint,
-                                args.cfg_options)
+                                args.cfg_options, strict=not args.non_strict)
     except CheckpointError as err:
         if err.reason != 'layout':
             raise
         raise ToolError(f'the checkpoint does not fit the config '
                         f'{args.config}: {err}') from err
-    try:
-        outputs = export_onnx(model, args.output_file, tuple(args.shape),
-                              args.batch_size, args.dynamic_export,
-                              args.opset)
-    except (TypeError, ValueError) as err:
-        raise ToolError(str(err)) from err
+    pixels = calibration_pixels(model, args) if args.quantize else None
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32_file = osp.join(tmp, 'fp32.onnx') if args.quantize else \
+            args.output_file
+        try:
+            outputs = export_onnx(model, fp32_file, tuple(args.shape),
+                                  args.batch_size, args.dynamic_export,
+                                  args.opset)
+        except (TypeError, ValueError) as err:
+            raise ToolError(str(err)) from err
+        if args.quantize:
+            from mmconformer.apis import quantize_onnx_int8
+            quantize_onnx_int8(fp32_file, args.output_file,
+                               [p.numpy() for p in pixels])
     size = osp.getsize(args.output_file) / 2**20
     axes = 'dynamic batch, height and width' if args.dynamic_export else \
         f'static {args.batch_size}x3x{args.shape[0]}x{args.shape[1]}'
+    kind = f', int8 QDQ calibrated on {sum(len(p) for p in pixels)} ' \
+        f'images' if args.quantize else ''
     print(f'Wrote {args.output_file} ({size:.1f} MiB, opset {args.opset}, '
-          f'{axes}): input "input" float32 NCHW RGB 0..255 -> '
+          f'{axes}{kind}): input "input" float32 NCHW RGB 0..255 -> '
           f'{", ".join(outputs)}')
     if args.verify:
+        if args.quantize:  # random pixels say nothing of an int8 model
+            rows = verify_onnx(model, args.output_file, pixels=pixels)
+            where = 'on the {} calibration images'.format(
+                sum(len(p) for p in pixels))
+            agreement = f', top-1 agreement {_agreement(rows, pixels):.1%}' \
+                if 'top1_agreement' in rows[0] else ''
+            print(f'onnxruntime int8 vs PyTorch fp32 {where}: max abs diff '
+                  f'{max(r["max_abs"] for r in rows):.3g}, max rel diff '
+                  f'{max(r["max_rel"] for r in rows):.3g}{agreement}')
+            return 0
         shapes = default_verify_shapes(tuple(args.shape), args.batch_size,
                                        args.dynamic_export)
         for row in verify_onnx(model, args.output_file, shapes):
@@ -95,6 +158,12 @@ def main(argv=None) -> int:
                   'rel diff {:.3g}'.format('x'.join(map(str, row['shape'])),
                                            row['max_abs'], row['max_rel']))
     return 0
+
+
+def _agreement(rows, pixels) -> float:
+    counts = [len(p) for p in pixels]
+    return sum(r['top1_agreement'] * n for r, n in zip(rows, counts)) / \
+        sum(counts)
 
 
 if __name__ == '__main__':
