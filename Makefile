@@ -10,7 +10,7 @@ SHARED_WHEELS ?= ../shared/wheels
 MMCV_WHEEL := $(SHARED_WHEELS)/mmcv-2.1.0-cp311-cp311-linux_x86_64.whl
 PYTEST_ARGS ?=
 
-.PHONY: help install test test-fast demo demo-finetune demo-cam demo-seg clean
+.PHONY: help install test test-fast demo demo-finetune demo-cam demo-seg gpu-check clean
 
 help:  ## list the targets
 	@echo "make targets (everything runs inside $(VENV); activate it with"
@@ -49,7 +49,12 @@ $(VENV)/.stamp-mim: $(VENV)/.stamp-mmdet requirements/openmim.txt
 	$(PIP) install -q $(CONSTRAINTS) $$(grep -vE '^(#|openmim)' requirements/openmim.txt)
 	touch $@
 
-$(VENV)/.stamp-package: $(VENV)/.stamp-mim setup.py pyproject.toml build_backend/mmconformer_build.py
+# mmdeploy's declared dependencies would move our pins (see requirements/mmdeploy.txt).
+$(VENV)/.stamp-mmdeploy: $(VENV)/.stamp-mim requirements/mmdeploy.txt
+	$(PIP) install -q --no-deps $(CONSTRAINTS) -r requirements/mmdeploy.txt
+	touch $@
+
+$(VENV)/.stamp-package: $(VENV)/.stamp-mmdeploy setup.py pyproject.toml build_backend/mmconformer_build.py
 	$(PIP) install -q --no-deps --no-build-isolation -e .
 	touch $@
 
@@ -75,3 +80,8 @@ demo-cam: install  ## after make demo: fine-tune it to find shapes anywhere (160
 # Without mmseg and the compiled mmcv the script stops with one line.
 demo-seg: install  ## train UPerNet + Conformer-tiny on the shapes label maps (needs mmseg), print val mIoU
 	@$(PY) tools/run_seg_demo.py
+
+# Where a CUDA GPU is: its tests and measurements in one run of a few minutes,
+# written to docs/benchmarks/gpu_check.json. Without a GPU: one line, at once.
+gpu-check: install  ## on a CUDA GPU: the GPU tests and benchmarks, into docs/benchmarks/gpu_check.json
+	@$(PY) tools/analysis_tools/gpu_check.py

@@ -179,19 +179,27 @@ def test_select_variants_for_each_kind_of_run(monkeypatch):
     assert select_variants(fast=True, compare=True, dtype='bf16') == [
         Variant('mmconformer', 'bf16', True, 'fast'),
         Variant('mmpretrain', 'bf16', True, 'compiled')]
-    # sweep: every peer; onnxruntime on CPU only, when installed
+    # int8 fast: mmpretrain's model has no int8 switch: its best, bf16
+    assert select_variants(fast=True, compare=True, dtype='int8') == [
+        Variant('mmconformer', 'int8', True, 'fast'),
+        Variant('mmpretrain', 'bf16', True, 'compiled')]
+    # sweep: every peer; int8 and onnxruntime on CPU only, when installed
     monkeypatch.setattr(variants, 'onnxruntime_available', lambda: True)
+    monkeypatch.setattr(variants, 'torchao_available', lambda: True)
     sweep = select_variants(sweep=True, dtype='bf16', compare=True)
     assert [(v.impl, v.setting) for v in sweep] == [
         ('mmconformer', 'cl'), ('mmconformer', 'cl+bf16'),
         ('mmpretrain', 'fp32'), ('mmpretrain', 'cl'),
         ('mmpretrain', 'bf16'), ('mmpretrain', 'cl+bf16'),
         ('mmpretrain', 'cl+bf16+compile'), ('mmconformer', 'fast-fp32'),
-        ('mmconformer', 'fast-bf16'), ('mmconformer', 'onnxrt')]
-    assert select_variants(sweep=True, device='cuda')[-1].runtime == 'fast'
+        ('mmconformer', 'fast-bf16'), ('mmconformer', 'fast-int8'),
+        ('mmconformer', 'onnxrt'), ('mmconformer', 'onnxrt-int8')]
+    assert select_variants(sweep=True, device='cuda')[-1].setting == \
+        'fast-bf16'
     monkeypatch.setattr(variants, 'onnxruntime_available', lambda: False)
-    assert all(v.runtime != 'onnxruntime'
-               for v in select_variants(sweep=True))
+    monkeypatch.setattr(variants, 'torchao_available', lambda: False)
+    assert [v.setting for v in select_variants(sweep=True)][-2:] == [
+        'fast-fp32', 'fast-bf16']
 
 
 def _report(**extra):

@@ -21,7 +21,11 @@ def run(*args):
     (['--arch', 'tiny', '--bogus'], 'unrecognized arguments: --bogus'),
     (['--arch', 'huge'], "invalid choice: 'huge'"),
     ([], 'either CONFIG or --arch'),
-    (['--arch', 'tiny', '--dtype', 'fp16'], "invalid choice: 'fp16'"),
+    (['--arch', 'tiny', '--dtype', 'fp64'], "invalid choice: 'fp64'"),
+    (['--arch', 'tiny', '--dtype', 'int8'], 'is for our fast path: add '
+     '--fast'),
+    (['--arch', 'tiny', '--latency', '--batch-size', '8'], 'at batch 1'),
+    (['--arch', 'tiny', '--latency', '--plot', 'x.png'], 'draws no plot'),
     (['--arch', 'tiny', '--batch-size', '0'], '--batch-size must be'),
     (['--arch', 'tiny', '--device', 'tpu'], '--device must be'),
     (['missing.py'], 'config not found'),
@@ -30,6 +34,9 @@ def run(*args):
     (['--arch', 'tiny', '--sweep', '--fast'], 'drop --fast'),
     (['--arch', 'tiny', '--fast', '--mode', 'train'], 'inference only'),
     (['--arch', 'tiny', '--fast', '--compile'], 'compiles and uses'),
+    (['--arch', 'tiny', '--profile-int8', '--sweep'], 'int8 fast path '
+     'alone; drop --sweep'),
+    (['--arch', 'tiny', '--profile-int8', '--dtype=bf16'], 'drop --dtype'),
 ])
 def test_refuses_bad_options(args, match, capsys):
     tool = load_tool('analysis_tools/benchmark.py')
@@ -40,17 +47,19 @@ def test_refuses_bad_options(args, match, capsys):
 
 
 def test_fast_times_our_fast_path_against_mmpretrain_compiled_alike():
-    from mmconformer.analysis.benchmark import Variant
-    tool = load_tool('analysis_tools/benchmark.py')
-    spec = tool.build_spec(tool.parse_args(
-        ['--arch', 'tiny', '--fast', '--dtype', 'bf16', '--compare',
-         'mmpretrain']))
+    from mmconformer.analysis.benchmark import Variant, build_spec
+    spec = build_spec(arch='tiny', fast=True, dtype='bf16', compare=True)
     assert spec.variants == [
         Variant('mmconformer', 'bf16', True, 'fast'),
         Variant('mmpretrain', 'bf16', True, 'compiled')]
     assert spec.modes == ('infer', )
-    spec = tool.build_spec(tool.parse_args(['--arch', 'tiny', '--fast']))
+    spec = build_spec(arch='tiny', fast=True)
     assert spec.variants == [Variant('mmconformer', 'fp32', True, 'fast')]
+    spec = build_spec(arch='tiny', latency=True, batch_size=8, repeats=7,
+                      input_size=[64, 96], with_cp=True)
+    assert (spec.batch_size, spec.modes, spec.repeats, spec.input_size) == (
+        1, ('infer', ), 7, (64, 96))
+    assert spec.model_cfg['backbone']['with_cp']
 
 
 def test_refusal_messages(capsys):
@@ -119,6 +128,8 @@ def test_any_classifier_config_json_plot_and_ratios(tmp_path):
 
 @pytest.mark.slow
 def test_sweep_ranks_every_peer_in_one_run(tmp_path):
+    pytest.importorskip('torchao')
+    pytest.importorskip('onnxruntime')
     """Eager settings of both, mmpretrain compiled with freezing, our fast
     path and onnxruntime on our export: one interleaved run (a 3-block
     model, so that compiling and exporting take seconds)."""
@@ -134,7 +145,8 @@ def test_sweep_ranks_every_peer_in_one_run(tmp_path):
         ('mmpretrain', 'fp32'), ('mmpretrain', 'cl'),
         ('mmpretrain', 'bf16'), ('mmpretrain', 'cl+bf16'),
         ('mmpretrain', 'cl+bf16+compile'), ('mmconformer', 'fast-fp32'),
-        ('mmconformer', 'fast-bf16'), ('mmconformer', 'onnxrt')]
+        ('mmconformer', 'fast-bf16'), ('mmconformer', 'fast-int8'),
+        ('mmconformer', 'onnxrt'), ('mmconformer', 'onnxrt-int8')]
     assert [(r['numerator'], r['denominator']) for r in data['ratios']] == [
         ('mmconformer cl', 'mmpretrain fp32'),
         ('mmconformer cl+bf16', 'mmpretrain fp32'),
@@ -142,9 +154,12 @@ def test_sweep_ranks_every_peer_in_one_run(tmp_path):
         ('mmconformer fast-bf16', 'mmpretrain cl+bf16+compile'),
         ('mmconformer fast-bf16', 'mmpretrain fp32'),
         ('mmconformer fast-fp32', 'mmconformer cl'),
-        ('mmconformer onnxrt', 'mmconformer cl')]
-    assert result.stdout.count('speed ratio') == 7
-    assert set(data['peaks']) == {'fp32', 'bf16'}
+        ('mmconformer fast-int8', 'mmconformer fast-bf16'),
+        ('mmconformer fast-int8', 'mmpretrain cl+bf16+compile'),
+        ('mmconformer onnxrt', 'mmconformer cl'),
+        ('mmconformer onnxrt-int8', 'mmconformer onnxrt')]
+    assert result.stdout.count('speed ratio') == 10
+    assert set(data['peaks']) == {'fp32', 'bf16', 'int8'}
     # the compiled rows' first call includes compiling; ORT's does not
     first = {r['setting']: r['first_step_s'] for r in data['results']}
     assert first['fast-fp32'] > 10 * first['cl']
@@ -177,3 +192,41 @@ def test_markdown_and_update_docs(tmp_path, capsys):
     code, _, err = call_main(tool, capsys, '--markdown', report, '--arch',
                              'tiny')
     assert code == 2 and 'give no CONFIG or --arch' in err
+
+
+def test_latency_at_batch_one(tmp_path, capsys):
+    """p50 and p90 ms per image of each variant, the first call apart, and
+    the table the docs render from the JSON."""
+    from _helpers import call_main
+
+    from mmconformer.analysis.benchmark import markdown_report
+    config = write_tiny_config(tmp_path / 'tiny.py')
+    out_json = tmp_path / 'latency.json'
+    code, out, err = call_main(
+        load_tool('analysis_tools/benchmark.py'), capsys, config,
+        '--latency', '--compare', 'mmpretrain', '--input-size', '64',
+        '--warmup', '1', '--repeats', '9', '--json', out_json)
+    assert code == 0, err
+    data = json.loads(out_json.read_text())
+    assert data['spec']['batch_size'] == 1
+    rows = data['results']
+    assert [(r['impl'], r['setting']) for r in rows] == [
+        ('mmconformer', 'cl'), ('mmpretrain', 'fp32')]
+    for row in rows:
+        assert 0 < row['p50_ms'] <= row['p90_ms'] and row['first_step_s'] > 0
+    best = min(rows, key=lambda r: r['p50_ms'])
+    assert re.search(rf'{best["impl"]} +{re.escape(best["setting"])} .* <- '
+                     r'lowest p50', out)
+    table = markdown_report(data)
+    assert '| Row | p50 ms | p90 ms | first call s |' in table
+    assert f'Lowest p50: {best["impl"]} {best["setting"]}.' in table
+
+
+def test_percentile_interpolates_as_numpy():
+    import numpy as np
+
+    from mmconformer.analysis.benchmark import percentile
+    values = sorted([5.0, 1.0, 9.5, 3.0, 7.0, 2.0])
+    for q in (0, 10, 50, 90, 100):
+        assert percentile(values, q) == pytest.approx(
+            np.percentile(values, q))

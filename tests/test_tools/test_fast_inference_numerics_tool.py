@@ -9,7 +9,6 @@ from _training import data_options, make_shapes
 from mmconformer.apis import load_classifier
 
 
-
 def test_reports_agreement_accuracy_and_writes_json(tmp_path, capsys):
     data = make_shapes(tmp_path / 'shapes', train=1, val=2)
     config = write_tiny_config(tmp_path / 'tiny.py')

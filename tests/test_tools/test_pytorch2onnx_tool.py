@@ -11,7 +11,6 @@ pytest.importorskip('onnxruntime')
 pytest.importorskip('onnxscript')
 
 
-
 @pytest.fixture
 def tiny(tmp_path):
     config = write_tiny_config(tmp_path / 'tiny.py')

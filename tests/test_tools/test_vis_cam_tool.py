@@ -53,8 +53,8 @@ def test_vis_cam_refusals(trained, tmp_path, capsys):
     config, ckpt, data = trained
     image = data / 'val' / 'ring' / '00000.png'
     tool = load_tool('visualization/vis_cam.py')
-    code, _, err = call_main(tool, capsys, tmp_path / 'none.png', config, ckpt,
-                        '--save-path', tmp_path / 'x.png')
+    code, _, err = call_main(tool, capsys, tmp_path / 'none.png', config,
+                             ckpt, '--save-path', tmp_path / 'x.png')
     assert code == 1
     assert err.strip() == f'error: file not found: {tmp_path / "none.png"}'
     code, _, err = call_main(tool, capsys, image, config, ckpt)

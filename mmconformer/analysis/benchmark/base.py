@@ -9,11 +9,14 @@ import torch
 from ..complexity import get_complexity
 from .memory import measure_peak_memory
 from .peak import gemm_peak
-from .steps import BenchmarkSpec, prepare_steps
+from .steps import BenchmarkSpec, prepare_steps, sample_batch
 from .timing import time_interleaved
 from .variants import build_pair
 
-__all__ = ['BaseBenchmark', 'ThroughputBenchmark']
+__all__ = [
+    'BaseBenchmark', 'Int8ProfileBenchmark', 'LatencyBenchmark',
+    'ThroughputBenchmark', 'percentile'
+]
 
 
 class BaseBenchmark:
@@ -134,3 +137,90 @@ class ThroughputBenchmark(BaseBenchmark):
             row['peak_memory_mib'] = measure_peak_memory(
                 spec, mode, variant) / 2**20
         return row
+
+
+class LatencyBenchmark(BaseBenchmark):
+    """Milliseconds per image at batch 1, the way a service classifies one
+    image at a time: every inference variant of the spec runs single
+    images, interleaved, ``spec.repeats`` timed calls each after
+    ``spec.warmup``; each row gives the median (p50) and the 90th
+    percentile (p90), and the first call on its own (with compiling or
+    exporting, what it costs to start).
+
+    Args:
+        spec (BenchmarkSpec): What to measure; its ``batch_size`` must be 1
+            and its modes ``('infer', )``.
+        log (Callable[[str], None], optional): Receives progress lines.
+    """
+
+    def __init__(self, spec: BenchmarkSpec,
+                 log: Optional[Callable[[str], None]] = None) -> None:
+        if spec.batch_size != 1 or tuple(spec.modes) != ('infer', ):
+            raise ValueError(f'latency is measured at batch 1 in inference, '
+                             f'got batch {spec.batch_size}, modes '
+                             f'{tuple(spec.modes)}')
+        super().__init__(spec, log)
+
+    def run(self) -> dict:
+        """Returns:
+            dict: ``results``, one row per variant with ``p50_ms``,
+            ``p90_ms`` and ``first_step_s``.
+        """
+        spec = self.spec
+        steps = prepare_steps(spec, self.models, spec.variants, ('infer', ))
+        subset = {v: s for (_, v), s in steps.items()}
+        self.log(f'timing batch-1 latency: {len(subset)} variants')
+        first = time_interleaved(subset, spec.device, 0, 1)
+        times = time_interleaved(subset, spec.device, spec.warmup,
+                                 spec.repeats)
+        results = []
+        for variant in spec.variants:
+            ms = sorted(1000 * t for t in times[variant])
+            results.append(dict(
+                impl=variant.impl, setting=variant.setting, mode='latency',
+                batch_size=1, input_size=list(spec.input_size),
+                dtype=variant.dtype, runtime=variant.runtime,
+                device=spec.device, p50_ms=percentile(ms, 50),
+                p90_ms=percentile(ms, 90), first_step_s=first[variant][0]))
+        return dict(results=results)
+
+
+class Int8ProfileBenchmark(BaseBenchmark):
+    """Where our int8 fast path spends its time on the benchmark's batch:
+    :func:`~.int8_profile.profile_int8`, calibrated on that batch as the
+    int8 rows of :class:`ThroughputBenchmark` are. CPU only.
+
+    Args:
+        spec (BenchmarkSpec): What to profile (its variants are ignored;
+            ``repeats`` forwards are profiled).
+        log (Callable[[str], None], optional): Receives progress lines.
+    """
+
+    def __init__(self, spec: BenchmarkSpec,
+                 log: Optional[Callable[[str], None]] = None) -> None:
+        if spec.device != 'cpu':
+            raise ValueError(f'int8 runs on x86 CPUs; got --device '
+                             f'{spec.device}')
+        super().__init__(spec, log)
+
+    def run(self) -> dict:
+        """Returns:
+            dict: ``kind: 'int8_profile'`` and what
+            :func:`~.int8_profile.profile_int8` returns.
+        """
+        from .int8_profile import profile_int8
+        model = self.models['mmconformer']
+        inputs, _ = sample_batch(self.spec, model.head.num_classes)
+        self.log('profiling the int8 fast path (the first forward '
+                 'compiles)')
+        return dict(kind='int8_profile', **profile_int8(
+            model, inputs, [inputs], repeats=self.spec.repeats))
+
+
+def percentile(values: List[float], q: float) -> float:
+    """The ``q``-th percentile of sorted ``values``, linearly interpolated
+    (numpy's default)."""
+    position = (len(values) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)

@@ -51,8 +51,17 @@ def gemm_ops(model: nn.Module, inputs: torch.Tensor) -> List[tuple]:
 def op_runner(op: tuple, dtype: torch.dtype, device: str,
               channels_last: bool) -> Tuple[Callable, float]:
     """A closure that runs ``op`` once on random operands, and its
-    floating-point operations."""
+    operations (multiply and add counted apart). int8: linear ops only, as
+    ``torch._int_mm`` (int8 x int8 -> int32) runs them."""
     kind = op[0]
+    if dtype is torch.int8:
+        if kind != 'linear':
+            raise ValueError(f'int8 peaks are taken from linear ops, got '
+                             f'{kind}')
+        _, m, k, n = op
+        x = torch.randint(-128, 128, (m, k), dtype=dtype, device=device)
+        w = torch.randint(-128, 128, (k, n), dtype=dtype, device=device)
+        return (lambda: torch._int_mm(x, w)), 2.0 * m * k * n
     if kind == 'linear':
         _, m, k, n = op
         x = torch.randn(m, k, dtype=dtype, device=device)
@@ -76,10 +85,11 @@ def op_runner(op: tuple, dtype: torch.dtype, device: str,
 
 def gemm_peak(model: nn.Module, inputs: torch.Tensor, dtype: str,
               device: str, repeats: int = 5) -> Dict[str, object]:
-    """The best rate (GFLOP/s) of the GEMM-like ops the model itself runs
-    (its linear layers, convolutions and attention matmuls), each timed
-    alone in this process, at this thread count, in ``dtype``, best of
-    ``repeats`` calls.
+    """The best rate (GFLOP/s, or GOP/s for int8) of the GEMM-like ops the
+    model itself runs (its linear layers, convolutions and attention
+    matmuls; for ``'int8'`` its linear layers, as ``torch._int_mm``), each
+    timed alone in this process, at this thread count, in ``dtype``, best
+    of ``repeats`` calls.
 
     The model as a whole cannot run faster than its fastest op, so the
     fraction of this peak that a model reaches stays at or below 1, where a
@@ -88,12 +98,16 @@ def gemm_peak(model: nn.Module, inputs: torch.Tensor, dtype: str,
     Returns:
         dict: ``gflops_per_s`` and the ``op`` that reached it.
     """
-    torch_dtype = torch.bfloat16 if dtype == 'bf16' else torch.float32
+    torch_dtype = {'bf16': torch.bfloat16, 'fp16': torch.float16,
+                   'int8': torch.int8}.get(dtype, torch.float32)
     channels_last = getattr(getattr(model, 'backbone', model),
                             'channels_last', False)
     best = (0.0, None)
+    ops = gemm_ops(model, inputs)
+    if dtype == 'int8':
+        ops = [op for op in ops if op[0] == 'linear']
     with torch.no_grad():
-        for op in gemm_ops(model, inputs):
+        for op in ops:
             run, flops = op_runner(op, torch_dtype, device, channels_last)
             seconds = time_interleaved({op: run}, device, 1, repeats)[op]
             rate = flops / min(seconds) / 1e9

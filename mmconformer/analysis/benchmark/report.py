@@ -6,16 +6,19 @@ import json
 import os.path as osp
 import re
 from dataclasses import asdict
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
 
+from ...utils import atomic_write
 from ...utils.cpu_features import cpu_features, cpu_model_name
 from .steps import BenchmarkSpec
 
 __all__ = [
-    'format_table', 'machine_description', 'markdown_report',
-    'plot_results', 'render_generated_tables', 'report_meta', 'speed_ratios'
+    'format_latency_table', 'format_table', 'machine_description',
+    'markdown_blocks', 'markdown_report', 'plot_results',
+    'render_generated_tables', 'report_meta', 'speed_ratios',
+    'update_generated_tables'
 ]
 
 
@@ -71,16 +74,25 @@ def speed_ratios(results: List[dict]) -> List[dict]:
                       (ours_bf16, best, 'mmpretrain fastest')]
         fast_bf16 = pick('mmconformer', 'fast', 'bf16')
         fast_fp32 = pick('mmconformer', 'fast', 'fp32')
-        for fast in (fast_bf16, fast_fp32):
+        fast_int8 = pick('mmconformer', 'fast', 'int8')
+        ort_fp32 = pick('mmconformer', 'onnxruntime', 'fp32')
+        for fast in (fast_bf16, fast_fp32,
+                     pick('mmconformer', 'fast', 'fp16')):
             same = [r for r in compiled
                     if fast is not None and r['dtype'] == fast['dtype']]
             if same:
                 pairs.append((fast, max(same, key=lambda r: r['img_per_s']),
                               'both compiled with freezing'))
+        best_compiled = max(compiled, key=lambda r: r['img_per_s']) \
+            if compiled else None
         pairs += [(fast_bf16, default, "mmpretrain's fp32 eager default"),
                   (fast_fp32, ours_fp32, 'our fp32 eager'),
-                  (pick('mmconformer', 'onnxruntime'), ours_fp32,
-                   'our fp32 eager')]
+                  (fast_int8, fast_bf16, 'our bf16 fast path'),
+                  (fast_int8, best_compiled,
+                   "mmpretrain's best by switches"),
+                  (ort_fp32, ours_fp32, 'our fp32 eager'),
+                  (pick('mmconformer', 'onnxruntime', 'int8'), ort_fp32,
+                   'onnxruntime fp32')]
         for num, den, note in pairs:
             if num is None or den is None:
                 continue
@@ -88,6 +100,19 @@ def speed_ratios(results: List[dict]) -> List[dict]:
                                denominator=_label(den), note=note,
                                ratio=num['img_per_s'] / den['img_per_s']))
     return ratios
+
+
+def format_latency_table(results: List[dict]) -> str:
+    """Latency rows as aligned text, fastest p50 marked."""
+    best = min(r['p50_ms'] for r in results)
+    lines = [f'{"impl":<12} {"setting":<16} {"p50 ms":>8} {"p90 ms":>8} '
+             f'{"1st call s":>10}']
+    for r in results:
+        lines.append(f'{r["impl"]:<12} {r["setting"]:<16} '
+                     f'{r["p50_ms"]:>8.1f} {r["p90_ms"]:>8.1f} '
+                     f'{r["first_step_s"]:>10.1f}' +
+                     ('  <- lowest p50' if r['p50_ms'] == best else ''))
+    return '\n'.join(lines)
 
 
 def format_table(results: List[dict], ratios: List[dict]) -> str:
@@ -187,10 +212,10 @@ def _header(report: dict) -> List[str]:
     return lines
 
 
-def _throughput_markdown(report: dict) -> List[str]:
+def _throughput_markdown(report: dict, header: bool = True) -> List[str]:
     results = report['results']
     spec = report.get('spec') or {}
-    lines = _header(report)
+    lines = _header(report) if header else []
     lines.append(f'Batch {spec.get("batch_size", results[0]["batch_size"])}'
                  f', {results[0]["input_size"][0]}x'
                  f'{results[0]["input_size"][1]}, median of '
@@ -221,6 +246,49 @@ def _throughput_markdown(report: dict) -> List[str]:
     return lines
 
 
+def _latency_markdown(report: dict) -> List[str]:
+    results = report['results']
+    spec = report.get('spec') or {}
+    best = min(results, key=lambda r: r['p50_ms'])
+    lines = _header(report) + [
+        f'Batch 1, {results[0]["input_size"][0]}x'
+        f'{results[0]["input_size"][1]}, {spec.get("repeats", "?")} timed '
+        f'calls per row, interleaved.', '',
+        '| Row | p50 ms | p90 ms | first call s |', '|---|---|---|---|'
+    ]
+    for r in results:
+        mark = '**' if r is best else ''
+        lines.append(f'| {mark}{_label(r)}{mark} | {r["p50_ms"]:.1f} | '
+                     f'{r["p90_ms"]:.1f} | {r["first_step_s"]:.1f} |')
+    lines += ['', f'Lowest p50: {_label(best)}.']
+    return lines
+
+
+def _gpu_check_markdown(report: dict) -> List[str]:
+    lines = [f'GPU: {report["gpu"]}; torch {report["torch"]}, CUDA '
+             f'{report["cuda"]}; {report["date"]}; {report["seconds"]:.0f} s '
+             f'of a {report["budget_s"]:.0f} s budget.',
+             f'Command: `{report["command"]}`']
+    for name, section in report['sections'].items():
+        lines += ['', f'**{name}**', '']
+        if 'skipped' in section or 'error' in section:
+            why = section.get('skipped') or section['error']
+            lines.append(f'Not measured: {why}')
+        elif 'summary' in section:
+            lines.append(f'`{section["command"]}`: {section["summary"]} '
+                         f'(exit status {section["exit_status"]}).')
+        elif 'peak_memory_mib' in section:
+            mem = section['peak_memory_mib']
+            lines.append(f'{section["arch"]}, {section["dtype"]} training, '
+                         f'batch {section["batch_size"]}: peak '
+                         f'{mem["plain"]:,.0f} MiB, with `with_cp` '
+                         f'{mem["with_cp"]:,.0f} MiB '
+                         f'({mem["with_cp"] / mem["plain"] - 1:+.0%}).')
+        else:
+            lines += _throughput_markdown(section, header=False)
+    return lines
+
+
 def _numerics_markdown(report: dict) -> List[str]:
     lines = [f'`{report["config"]}`, `{report["checkpoint"]}`, dtype '
              f'{report["dtype"]}, {report["images"]} images.', '',
@@ -237,13 +305,42 @@ def _numerics_markdown(report: dict) -> List[str]:
     return lines
 
 
+def _int8_profile_markdown(report: dict) -> List[str]:
+    census = report['census']
+    height, width = report['input_size']
+    lines = _header(report) + [
+        f'Our int8 fast path, batch {report["batch_size"]}, {height}x'
+        f'{width}: {report["ms_per_forward"]:.1f} ms per forward, self CPU '
+        'time of each kernel (Inductor\'s C++ wrapper off, kernel '
+        'profiling on).', '', '| Kernels | ms per forward | share |',
+        '|---|---|---|'
+    ]
+    lines += [f'| {k["category"]} | {k["ms"]:.1f} | {100 * k["share"]:.1f}% '
+              '|' for k in report['kernels']]
+    floats = ', '.join(f'{n} {op.replace("_", " ")}'
+                       for op, n in census['float'].items() if n)
+    lines += ['', f'The quantized graph: {census["int8_conv"]} convolutions '
+              f'and {census["int8_linear"]} linear layers with int8 weights '
+              f'(per channel); {census["quantize"]} quantize and '
+              f'{census["dequantize"]} dequantize nodes on activations; in '
+              f'floating point: {floats}.']
+    return lines
+
+
 def markdown_report(report: dict) -> str:
-    """The Markdown the docs show for one JSON report: a benchmark run
-    (``results``) or a fast-path numerics run (``top1_agreement``).
+    """The Markdown the docs show for one JSON report: a throughput or a
+    latency benchmark (``results``), an int8 profile or a GPU check
+    (``kind``), or a fast-path numerics run (``top1_agreement``).
 
     Raises:
         ValueError: a JSON of another kind.
     """
+    if report.get('kind') == 'gpu_check':
+        return '\n'.join(_gpu_check_markdown(report))
+    if report.get('kind') == 'int8_profile':
+        return '\n'.join(_int8_profile_markdown(report))
+    if 'results' in report and 'p50_ms' in report['results'][0]:
+        return '\n'.join(_latency_markdown(report))
     if 'results' in report:
         return '\n'.join(_throughput_markdown(report))
     if 'top1_agreement' in report:
@@ -285,3 +382,32 @@ def render_generated_tables(
         return f'{match.group(1)}{body}\n{match.group(4)}'
 
     return GENERATED_TABLE.sub(replace, text)
+
+
+def markdown_blocks(paths: Sequence[str]) -> str:
+    """The generated blocks of JSON reports, markers included, ready to
+    paste into a document that :func:`update_generated_tables` keeps."""
+    blocks = []
+    for path in paths:
+        with open(path) as f:
+            report = json.load(f)
+        blocks.append(f'<!-- benchmark-table: {path} -->\n'
+                      f'{markdown_report(report)}\n'
+                      '<!-- end benchmark-table -->')
+    return '\n'.join(blocks)
+
+
+def update_generated_tables(path: str, root: str) -> bool:
+    """Regenerate the blocks of the Markdown file ``path`` in place
+    (atomically), from JSON paths relative to ``root``.
+
+    Returns:
+        bool: Whether the file changed.
+    """
+    with open(path) as f:
+        text = f.read()
+    new = render_generated_tables(text, root)
+    if new != text:
+        with atomic_write(path, 'w') as f:
+            f.write(new)
+    return new != text

@@ -10,10 +10,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .variants import Variant
+from .variants import Variant, classifier_cfg_from_arch, select_variants
 
 __all__ = [
-    'BenchmarkSpec', 'autocast', 'make_step', 'onnxruntime_step',
+    'BenchmarkSpec', 'autocast', 'build_spec', 'make_step', 'onnxruntime_step',
     'prepare_steps', 'sample_batch'
 ]
 
@@ -50,49 +50,121 @@ class BenchmarkSpec:
     repeats: int = 5
 
 
+def build_spec(config: Optional[str] = None,
+               arch: Optional[str] = None,
+               patch_size: int = 16,
+               with_cp: bool = False,
+               latency: bool = False,
+               mode: str = 'both',
+               batch_size: int = 8,
+               input_size: Sequence[int] = (224, ),
+               device: str = 'cpu',
+               **variant_options) -> BenchmarkSpec:
+    """The :class:`BenchmarkSpec` of the command line's options.
+
+    Args:
+        config (str, optional): Our classifier config file. Give it or
+            ``arch``. Defaults to None.
+        arch (str, optional): A 1000-class classifier of this arch.
+            Defaults to None.
+        patch_size (int): The patch size with ``arch``. Defaults to 16.
+        with_cp (bool): Activation checkpointing in our backbone.
+            Defaults to False.
+        latency (bool): Batch 1, inference only (``batch_size`` and
+            ``mode`` are ignored). Defaults to False.
+        mode (str): ``'infer'``, ``'train'`` or ``'both'`` (inference only
+            with ``fast``). Defaults to ``'both'``.
+        batch_size (int): Images per step. Defaults to 8.
+        input_size (Sequence[int]): ``(S, )`` or ``(H, W)``.
+            Defaults to ``(224, )``.
+        device (str): Defaults to ``'cpu'``.
+        **variant_options: ``sweep``, ``fast``, ``compare``, ``dtype``,
+            ``channels_last`` of :func:`select_variants`, and ``compile``,
+            ``warmup``, ``repeats`` of :class:`BenchmarkSpec`.
+    """
+    if config is not None:
+        from mmengine.config import Config
+        model_cfg = Config.fromfile(config).model.to_dict()
+    else:
+        model_cfg = classifier_cfg_from_arch(arch, patch_size)
+    backbone = model_cfg['backbone']
+    if with_cp:
+        backbone['with_cp'] = True
+    timing = {key: variant_options.pop(key)
+              for key in ('compile', 'warmup', 'repeats')
+              if key in variant_options}
+    fast = variant_options.get('fast', False)
+    variants = select_variants(
+        **variant_options, device=device,
+        ours_channels_last=backbone.get('channels_last', True))
+    size = tuple(input_size) * 2 if len(input_size) == 1 else input_size
+    modes = ('infer', ) if fast or latency else \
+        ('infer', 'train') if mode == 'both' else (mode, )
+    return BenchmarkSpec(
+        model_cfg=model_cfg, variants=variants,
+        batch_size=1 if latency else batch_size, input_size=tuple(size),
+        device=device, modes=modes, **timing)
+
+
+#: Autocast dtypes of the variants' dtype names.
+AUTOCAST = {'bf16': torch.bfloat16, 'fp16': torch.float16}
+
+
 def autocast(device: str, dtype: str):
-    """bf16 autocast on ``device`` for ``'bf16'``, nothing for ``'fp32'``."""
-    if dtype == 'fp32':
+    """Autocast on ``device`` for ``'bf16'`` and ``'fp16'``, nothing for
+    ``'fp32'``."""
+    if dtype not in AUTOCAST:
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.split(':')[0],
-                          dtype=torch.bfloat16)
+                          dtype=AUTOCAST[dtype])
 
 
 def make_step(model: nn.Module, mode: str, inputs: torch.Tensor,
               labels: torch.Tensor, device: str, dtype: str,
               optimizer: Optional[torch.optim.Optimizer] = None) -> Callable:
     """One inference pass (no grad), or one training step: forward, the
-    loss of both heads, backward and an optimizer step."""
+    loss of both heads, backward and an optimizer step (fp16: with a
+    dynamic loss scale, as mmengine's AmpOptimWrapper does)."""
     if mode == 'infer':
 
         def step():
             with torch.no_grad(), autocast(device, dtype):
                 model(inputs, mode='tensor')
-    else:
 
-        def step():
-            with autocast(device, dtype):
-                conv_logits, trans_logits = model(inputs, mode='tensor')
-                loss = F.cross_entropy(conv_logits.float(), labels) + \
-                    F.cross_entropy(trans_logits.float(), labels)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+        return step
+    scaler = torch.amp.GradScaler(device.split(':')[0],
+                                  enabled=dtype == 'fp16')
+
+    def step():
+        with autocast(device, dtype):
+            conv_logits, trans_logits = model(inputs, mode='tensor')
+            loss = F.cross_entropy(conv_logits.float(), labels) + \
+                F.cross_entropy(trans_logits.float(), labels)
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
 
     return step
 
 
-def onnxruntime_step(model: nn.Module, inputs: torch.Tensor) -> Callable:
-    """Export ``model`` at the input's shape and return a step that runs the
-    export in onnxruntime on the CPU (the graph normalises pixels itself;
-    the time does not depend on their values)."""
+def onnxruntime_step(model: nn.Module, inputs: torch.Tensor,
+                     dtype: str = 'fp32') -> Callable:
+    """Export ``model`` at the input's shape (and for ``'int8'`` quantize
+    the export with onnxruntime's static quantizer, calibrated on the input)
+    and return a step that runs it in onnxruntime on the CPU. The graph
+    normalises pixels itself; the time does not depend on their values."""
     import onnxruntime
 
-    from ...apis import export_onnx
+    from ...apis import export_onnx, quantize_onnx_int8
     with tempfile.TemporaryDirectory() as tmp:
         path = f'{tmp}/model.onnx'
         export_onnx(model.cpu(), path, tuple(inputs.shape[-2:]),
                     inputs.shape[0])
+        if dtype == 'int8':
+            quantize_onnx_int8(path, f'{tmp}/int8.onnx',
+                               [inputs.cpu().numpy()])
+            path = f'{tmp}/int8.onnx'
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
         options.intra_op_num_threads = torch.get_num_threads()
@@ -123,7 +195,13 @@ def _runner(spec: BenchmarkSpec, model: nn.Module,
     (``'fp32'`` where the runner casts itself)."""
     if variant.runtime == 'fast':
         from ...apis import optimize_for_inference
-        return optimize_for_inference(model, variant.dtype), 'fp32'
+
+        # int8 is calibrated on the timed batch: the time does not depend
+        # on the values, and random pixels are as good as any for that
+        calibration = [sample_batch(spec, 1)[0]] \
+            if variant.dtype == 'int8' else None
+        return optimize_for_inference(model, variant.dtype,
+                                      calibration=calibration), 'fp32'
     if variant.runtime == 'compiled':
         return torch.compile(model, options={'freezing': True}), \
             variant.dtype
@@ -145,7 +223,8 @@ def prepare_steps(spec: BenchmarkSpec, models: Dict[str, nn.Module],
                 continue
             model = copy.deepcopy(models[variant.impl])
             if variant.runtime == 'onnxruntime':
-                steps[(mode, variant)] = onnxruntime_step(model, inputs)
+                steps[(mode, variant)] = onnxruntime_step(
+                    model, inputs, variant.dtype)
                 continue
             model = model.to(spec.device).train(mode == 'train')
             x = inputs

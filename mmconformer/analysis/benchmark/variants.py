@@ -14,7 +14,7 @@ from ...utils.quiet import current_logger_level
 __all__ = [
     'RUNTIMES', 'SHARED_BACKBONE_ARGS', 'Variant', 'build_pair',
     'classifier_cfg_from_arch', 'onnxruntime_available', 'reference_cfg',
-    'select_variants'
+    'select_variants', 'torchao_available'
 ]
 
 #: Backbone arguments that mmpretrain's ``Conformer`` shares with ours.
@@ -24,8 +24,9 @@ SHARED_BACKBONE_ARGS = ('arch', 'patch_size', 'base_channels', 'mlp_ratio',
 #: How a variant runs. ``'eager'``: the module as built. ``'compiled'``:
 #: ``torch.compile`` with Inductor freezing (the best a user gets from
 #: mmpretrain's model by switches). ``'fast'``: our
-#: :func:`~mmconformer.apis.optimize_for_inference`. ``'onnxruntime'``: our
-#: ONNX export in onnxruntime (fp32). Only eager variants train.
+#: :func:`~mmconformer.apis.optimize_for_inference` (fp32, bf16, fp16 or
+#: int8). ``'onnxruntime'``: our ONNX export in onnxruntime (fp32, or its
+#: int8 QDQ model). Only eager variants train.
 RUNTIMES = ('eager', 'compiled', 'fast', 'onnxruntime')
 
 
@@ -34,7 +35,8 @@ class Variant(NamedTuple):
 
     Args:
         impl (str): ``'mmconformer'`` or ``'mmpretrain'``.
-        dtype (str): ``'fp32'`` or ``'bf16'`` (autocast).
+        dtype (str): ``'fp32'``, ``'bf16'`` (autocast), or for our fast
+            path ``'fp16'`` and ``'int8'``, for onnxruntime ``'int8'``.
         channels_last (bool): The model and its input in channels_last.
         runtime (str): One of :data:`RUNTIMES`. Defaults to ``'eager'``.
     """
@@ -49,9 +51,10 @@ class Variant(NamedTuple):
         if self.runtime == 'fast':
             return f'fast-{self.dtype}'
         if self.runtime == 'onnxruntime':
-            return 'onnxrt'
+            return 'onnxrt' if self.dtype == 'fp32' else \
+                f'onnxrt-{self.dtype}'
         parts = (['cl'] if self.channels_last else []) + \
-            (['bf16'] if self.dtype == 'bf16' else []) + \
+            ([self.dtype] if self.dtype != 'fp32' else []) + \
             (['compile'] if self.runtime == 'compiled' else [])
         return '+'.join(parts) or 'fp32'
 
@@ -64,6 +67,12 @@ class Variant(NamedTuple):
     def trains(self) -> bool:
         """Whether the variant has a training step (eager ones only)."""
         return self.runtime == 'eager'
+
+
+def torchao_available() -> bool:
+    """Whether torchao (PyTorch's PT2E quantization, the ``[deploy]``
+    extra) is installed, so that a sweep can time our int8 path."""
+    return importlib.util.find_spec('torchao') is not None
 
 
 def onnxruntime_available() -> bool:
@@ -84,15 +93,19 @@ def select_variants(sweep: bool = False, fast: bool = False,
         sweep (bool): Every peer with the same weights: ours and
             mmpretrain's eager in fp32 and bf16 (mmpretrain with and without
             channels_last), mmpretrain compiled with freezing in its best
-            setting (channels_last + bf16), our fast path in fp32 and bf16,
-            and onnxruntime on our export (CPU, when installed). ``dtype``,
+            setting (channels_last + bf16), our fast path in fp32 and bf16
+            (and int8 on a CPU with torchao installed), and onnxruntime on
+            our export in fp32 and int8 (CPU, when installed). ``dtype``,
             ``channels_last`` and ``compare`` are ignored. Defaults to False.
         fast (bool): Our :func:`optimize_for_inference` path in ``dtype``;
             with ``compare``, mmpretrain compiled alike (channels_last,
-            ``dtype``, freezing). Defaults to False.
+            ``dtype`` autocast, freezing; for int8, which mmpretrain's model
+            has no switch for, its best by switches: bf16). Defaults to
+            False.
         compare (bool): Add mmpretrain's model beside ours.
             Defaults to False.
-        dtype (str): ``'fp32'`` or ``'bf16'``. Defaults to ``'fp32'``.
+        dtype (str): ``'fp32'`` or ``'bf16'``; with ``fast`` also
+            ``'fp16'`` and ``'int8'``. Defaults to ``'fp32'``.
         channels_last (bool): mmpretrain's model in channels_last, in the
             eager comparison. Defaults to False.
         ours_channels_last (bool): Our model's own ``channels_last``
@@ -111,14 +124,18 @@ def select_variants(sweep: bool = False, fast: bool = False,
         variants += [Variant('mmpretrain', 'bf16', True, 'compiled')]
         variants += [Variant('mmconformer', d, True, 'fast')
                      for d in ('fp32', 'bf16')]
+        if device == 'cpu' and torchao_available():
+            variants.append(Variant('mmconformer', 'int8', True, 'fast'))
         if device == 'cpu' and onnxruntime_available():
-            variants.append(
-                Variant('mmconformer', 'fp32', True, 'onnxruntime'))
+            variants += [Variant('mmconformer', d, True, 'onnxruntime')
+                         for d in ('fp32', 'int8')]
         return variants
     if fast:
         variants = [Variant('mmconformer', dtype, True, 'fast')]
         if compare:
-            variants.append(Variant('mmpretrain', dtype, True, 'compiled'))
+            variants.append(Variant('mmpretrain',
+                                    'bf16' if dtype == 'int8' else dtype,
+                                    True, 'compiled'))
         return variants
     variants = [Variant('mmconformer', dtype, ours_channels_last)]
     if compare:

@@ -1,0 +1,73 @@
+"""Where the int8 path spends its time: the quantized graph's census, the
+kernel categories, and ``benchmark.py --profile-int8``."""
+import json
+import platform
+
+import pytest
+import torch.nn as nn
+from _helpers import call_main, load_tool, write_tiny_config
+
+from mmconformer.analysis.benchmark import kernel_category, markdown_report
+
+
+@pytest.mark.parametrize('name,category', [
+    ('onednn::qlinear_pointwise', 'int8 linear'),
+    ('onednn::qconv_pointwise', 'int8 conv'),
+    ('onednn::qconv2d_pointwise.binary', 'int8 conv'),
+    ('aten::bmm', 'float attention matmul'),
+    ('cpp_fused__softmax_mul_12', 'softmax'),
+    ('cpp_fused_native_layer_norm_quantize_per_tensor_3', 'layer norm'),
+    ('cpp_fused_gelu_7', 'GELU'),
+    ('cpp_fused_add_dequantize_per_tensor_9', 'other fused (add, '
+     '(de)quantize, pooling)'),
+    ('aten::empty', 'other'),
+])
+def test_kernel_category(name, category):
+    assert kernel_category(name) == category
+
+
+def _count(module: nn.Module, kind) -> int:
+    return sum(isinstance(m, kind) for m in module.modules())
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(platform.machine().lower() not in ('x86_64', 'amd64'),
+                    reason='int8 kernels are x86 (oneDNN)')
+def test_profile_int8_tool(tmp_path, capsys):
+    """The census matches the model's own layers; every kernel lands in a
+    category; the docs' table renders from the JSON."""
+    pytest.importorskip('torchao')
+    from mmengine.config import Config
+    from mmpretrain.registry import MODELS
+
+    from mmconformer.models.layers.transformer_layer import \
+        MultiheadSelfAttention
+    config = write_tiny_config(tmp_path / 'tiny.py', base_channels=16)
+    out_json = tmp_path / 'profile.json'
+    code, out, err = call_main(
+        load_tool('analysis_tools/benchmark.py'), capsys, config,
+        '--profile-int8', '--input-size', 48, '--batch-size', 2,
+        '--repeats', 2, '--json', out_json)
+    assert code == 0, err
+    report = json.loads(out_json.read_text())
+    backbone = MODELS.build(Config.fromfile(config).model).backbone
+    census = report['census']
+    assert census['int8_conv'] == _count(backbone, nn.Conv2d)
+    assert census['int8_linear'] == _count(backbone, nn.Linear)
+    attention = _count(backbone, MultiheadSelfAttention)
+    assert census['float'] == dict(
+        attention_matmul=2 * attention, softmax=attention,
+        layer_norm=_count(backbone, nn.LayerNorm),
+        gelu=_count(backbone, nn.GELU), add=census['float']['add'])
+    # an int8 activation is quantized once and may be read by several ops
+    assert 0 < census['quantize'] <= census['dequantize']
+    kernels = {k['category']: k for k in report['kernels']}
+    assert {'int8 linear', 'int8 conv'} <= set(kernels)
+    assert sum(k['share'] for k in kernels.values()) == pytest.approx(1)
+    assert sum(k['ms'] for k in kernels.values()) == pytest.approx(
+        report['ms_per_forward'])
+    assert (report['batch_size'], report['input_size']) == (2, [48, 48])
+    table = markdown_report(report)
+    assert table in out
+    assert '| int8 linear |' in table and 'AVX512-VNNI' in table
+    assert f'{census["int8_linear"]} linear layers with int8 weights' in table
