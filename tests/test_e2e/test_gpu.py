@@ -10,6 +10,7 @@ from _training import make_shapes, train
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.gpu,
     pytest.mark.skipif(not torch.cuda.is_available(),
                        reason='needs a CUDA GPU; the CPU path is tested '
                        'everywhere else'),

@@ -1,0 +1,78 @@
+"""Our classifier through mmdeploy, OpenMMLab's deployment tool: its
+mmpretrain codebase exports it to ONNX at its default opset 11 with the deploy
+configs of configs/mmdeploy/, and its task processor runs the result in ONNX
+Runtime, agreeing with PyTorch."""
+import functools
+from pathlib import Path
+
+import onnx
+import pytest
+import torch
+from _helpers import (CONFIG_DIR, save_classifier_checkpoint,
+                      write_tiny_config)
+from _training import make_shapes
+
+pytest.importorskip('mmdeploy', reason='mmdeploy is not installed (make '
+                    'install installs it, see requirements/mmdeploy.txt)')
+
+DEPLOY_DIR = Path(CONFIG_DIR) / 'mmdeploy'
+
+
+@pytest.fixture
+def legacy_onnx_exporter(monkeypatch):
+    """mmdeploy 1.3.1 calls ``torch.onnx.export`` without ``dynamo=``; since
+    torch 2.9 that means the torch.export-based exporter, which cannot take
+    mmdeploy's wrapped forward. Neither library has a setting for it, so this
+    test (and only this test) passes ``dynamo=False``, as
+    docs/en/deployment.md tells a user to."""
+    monkeypatch.setattr(torch.onnx, 'export',
+                        functools.partial(torch.onnx.export, dynamo=False))
+
+
+@pytest.fixture(scope='module')
+def classifier(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('mmdeploy')
+    config = write_tiny_config(tmp / 'tiny.py', base_channels=16)
+    ckpt = save_classifier_checkpoint(config, tmp / 'tiny.pth')
+    data = make_shapes(tmp / 'shapes', train=1, val=1, size=48)
+    images = sorted(str(p) for p in (data / 'val').rglob('*.png'))
+    return dict(tmp=tmp, config=config, ckpt=ckpt, images=images)
+
+
+@pytest.mark.parametrize('deploy', ['static', 'dynamic'])
+def test_mmdeploy_onnxruntime_agrees_with_pytorch(classifier, deploy,
+                                                  legacy_onnx_exporter):
+    from mmdeploy.apis import torch2onnx
+    from mmdeploy.apis.utils import build_task_processor
+    from mmdeploy.utils import get_input_shape, load_config
+
+    from mmconformer.apis import load_classifier
+    deploy_cfg_path = str(DEPLOY_DIR /
+                          f'classification_onnxruntime_{deploy}.py')
+    work_dir = classifier['tmp'] / deploy
+    image = classifier['images'][0]
+    torch2onnx(image, str(work_dir), 'end2end.onnx', deploy_cfg_path,
+               classifier['config'], classifier['ckpt'], device='cpu')
+    onnx_file = work_dir / 'end2end.onnx'
+    graph = onnx.load(str(onnx_file))
+    assert [o.version for o in graph.opset_import
+            if o.domain in ('', 'ai.onnx')] == [11]
+    deploy_cfg, model_cfg = load_config(deploy_cfg_path, classifier['config'])
+    processor = build_task_processor(model_cfg, deploy_cfg, 'cpu')
+    backend_model = processor.build_backend_model([str(onnx_file)])
+    pytorch_model = load_classifier(classifier['config'], classifier['ckpt'])
+    # the dynamic export runs a batch of two other images than the traced one
+    images = classifier['images'][:1] if deploy == 'static' else \
+        classifier['images'][1:3]
+    inputs, _ = processor.create_input(images, get_input_shape(deploy_cfg))
+    with torch.no_grad():
+        deployed = backend_model.test_step(inputs)
+        expected = pytorch_model.test_step(inputs)
+    assert len(deployed) == len(images)
+    for got, want in zip(deployed, expected):
+        # softmax of the summed logits of both branches
+        assert got.pred_score.shape == (6, )
+        assert float(want.pred_score.max() - want.pred_score.min()) > 0.05
+        torch.testing.assert_close(got.pred_score, want.pred_score,
+                                   rtol=0, atol=1e-5)
+        assert int(got.pred_label) == int(want.pred_label)
