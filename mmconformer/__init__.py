@@ -3,7 +3,8 @@
 
 Importing this package registers ``ConformerBackbone``,
 ``DualBranchClsHead`` and ``DualBranchConcatNeck`` into
-``mmpretrain.registry.MODELS``, the ``CheckImageFile`` transform, the engine
+``mmpretrain.registry.MODELS``, the ``BranchAccuracy`` metric, the
+``CheckImageFile`` transform, the engine
 parts (the hooks ``EpochRNGHook``, ``FiniteLossHook`` and
 ``AtomicCheckpointHook``, the ``atomic_local`` file backend,
 ``PortableOptimWrapperConstructor``, ``BF16AutocastOptimWrapper`` and, in
@@ -27,6 +28,7 @@ with warnings.catch_warnings():
     from .datasets import CheckImageFile
     from .engine import (EpochRNGHook, PortableRunner,
                          register_mmengine_safe_globals)
+    from .evaluation import BranchAccuracy
     from .models import (ConformerBackbone, DualBranchClsHead,
                          DualBranchConcatNeck, fuse_conv_bn)
 from .version import __version__, version_info
@@ -35,7 +37,7 @@ register_mmengine_safe_globals()
 register_model_index()
 
 __all__ = [
-    'CheckImageFile', 'ConformerBackbone', 'DualBranchClsHead',
-    'DualBranchConcatNeck', 'EpochRNGHook', 'PortableRunner', '__version__',
-    'fuse_conv_bn', 'version_info'
+    'BranchAccuracy', 'CheckImageFile', 'ConformerBackbone',
+    'DualBranchClsHead', 'DualBranchConcatNeck', 'EpochRNGHook',
+    'PortableRunner', '__version__', 'fuse_conv_bn', 'version_info'
 ]

@@ -2,7 +2,7 @@
 """Evaluate a checkpoint with mmengine's Runner (the standard OpenMMLab
 script).
 
-    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--amp]
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--amp] [--tta]
         [--cfg-options k=v ...] [--launcher pytorch]
 
 As in tools/train.py, distributed start-up belongs to the config's runner
@@ -18,7 +18,7 @@ from mmengine.config import Config, DictAction
 
 from mmconformer.checkpoint import CheckpointError
 from mmconformer.datasets import UnreadableImageError
-from mmconformer.engine import NonFiniteLossError, build_runner
+from mmconformer.engine import NonFiniteLossError, build_runner, use_tta
 from mmconformer.utils import cli_main
 
 
@@ -29,6 +29,11 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', help='the dir to save logs')
     parser.add_argument('--amp', action='store_true',
                         help='test with automatic mixed precision')
+    parser.add_argument('--tta', action='store_true',
+                        help="test-time augmentation: the config's "
+                        'tta_model and tta_pipeline (ours: the mean scores '
+                        'of the image and its horizontal flip, per branch '
+                        'too)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value')
     parser.add_argument('--non-strict', action='store_true',
@@ -49,6 +54,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
+    if args.tta:
+        use_tta(cfg)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(

@@ -28,3 +28,7 @@ default_hooks = dict(
     # names: each checkpoint is written atomically (the 'atomic_local' file
     # backend), then the pointer, and only then is an old one removed.
     checkpoint=dict(type='AtomicCheckpointHook'))
+
+# --tta (tools/test.py, and mmpretrain's): mmpretrain's flip TTA, with each
+# branch's scores averaged over the views too, for BranchAccuracy.
+tta_model = dict(type='BranchAverageClsScoreTTA')

@@ -52,7 +52,7 @@ val_dataloader = dict(
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='Accuracy', topk=(1, ))
+val_evaluator = dict(type='BranchAccuracy', topk=(1, ))
 test_evaluator = val_evaluator
 
 max_epochs = 7

@@ -72,7 +72,7 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False))
 test_dataloader = val_dataloader
 # top-1 only: top-5 means little (or nothing) with few classes
-val_evaluator = dict(type='Accuracy', topk=(1, ))
+val_evaluator = dict(type='BranchAccuracy', topk=(1, ))
 test_evaluator = val_evaluator
 
 # Fine-tuning schedule: AdamW at lr 1e-4 for 32 images (ImageNet training:

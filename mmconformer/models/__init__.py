@@ -3,8 +3,9 @@ from .backbones import ConformerBackbone
 from .heads import DualBranchClsHead
 from .layers import fuse_conv_bn
 from .necks import DualBranchConcatNeck
+from .tta import BranchAverageClsScoreTTA
 
 __all__ = [
-    'ConformerBackbone', 'DualBranchClsHead', 'DualBranchConcatNeck',
-    'fuse_conv_bn'
+    'BranchAverageClsScoreTTA', 'ConformerBackbone', 'DualBranchClsHead',
+    'DualBranchConcatNeck', 'fuse_conv_bn'
 ]

@@ -63,7 +63,7 @@ def test_recipe():
     assert cfg.train_cfg.max_epochs == 30
     warmup, cosine = cfg.param_scheduler
     assert (warmup.type, warmup.end) == ('LinearLR', 1)
-    assert (cosine.type, cosine.begin, cosine.end) == ('CosineAnnealingLR',
-                                                      1, 30)
+    assert (cosine.type, cosine.begin, cosine.end) == (
+        'CosineAnnealingLR', 1, 30)
     assert cfg.auto_scale_lr.base_batch_size == 32
     assert cfg.runner_type == 'PortableRunner'

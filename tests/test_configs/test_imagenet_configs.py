@@ -48,7 +48,8 @@ def test_resolved_config_equals_mmpretrain(name, tmp_path):
     # differ from mmpretrain's"): deterministic resume, a stop at the first
     # NaN loss, a distributed start-up that works without a GPU and loads
     # checkpoints strictly, `--amp` that falls back to bf16 autocast without
-    # a GPU, atomic checkpoints, and an image check before the loader.
+    # a GPU, atomic checkpoints, an image check before the loader, and the
+    # accuracy of each branch beside the headline.
     assert ours.pop('custom_hooks') == [dict(type='EpochRNGHook'),
                                         dict(type='FiniteLossHook')]
     assert 'custom_hooks' not in theirs
@@ -66,6 +67,11 @@ def test_resolved_config_equals_mmpretrain(name, tmp_path):
             type='CheckImageFile')
     for pipeline in ('train_pipeline', 'test_pipeline'):
         assert ours[pipeline].pop(0) == dict(type='CheckImageFile')
+    assert ours.pop('tta_model') == dict(type='BranchAverageClsScoreTTA')
+    assert 'tta_model' not in theirs
+    for evaluator in ('val_evaluator', 'test_evaluator'):
+        assert ours[evaluator].pop('type') == 'BranchAccuracy'
+        assert theirs[evaluator].pop('type') == 'Accuracy'
     assert ours['model']['backbone'].pop('type') == 'ConformerBackbone'
     assert theirs['model']['backbone'].pop('type') == 'Conformer'
     assert ours['model']['head'].pop('type') == 'DualBranchClsHead'
@@ -77,6 +83,24 @@ def test_resolved_config_equals_mmpretrain(name, tmp_path):
     assert ours['train_dataloader']['batch_size'] == 128
     assert ours['auto_scale_lr'] == dict(base_batch_size=1024)
     assert ours['optim_wrapper']['optimizer']['lr'] == pytest.approx(1e-3)
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_ema_variant_is_its_base_plus_the_official_ema(name):
+    """The -ema variant adds mmengine's EMAHook (decay 0.99996 per
+    iteration, buffers too) after the runtime's hooks and changes nothing
+    else."""
+    base = Config.fromfile(
+        osp.join(CONFIG_DIR, f'conformer-{name}_8xb128_in1k.py')).to_dict()
+    ema = Config.fromfile(
+        osp.join(CONFIG_DIR, f'conformer-{name}_8xb128-ema_in1k.py')).to_dict()
+    hooks = ema.pop('custom_hooks')
+    assert hooks[:-1] == base.pop('custom_hooks')
+    assert hooks[0] == dict(type='EpochRNGHook')
+    assert hooks[-1] == dict(type='EMAHook', momentum=4e-5, interval=1,
+                             update_buffers=True, priority='ABOVE_NORMAL')
+    assert 1 - hooks[-1]['momentum'] == pytest.approx(0.99996)
+    assert ema == base
 
 
 @pytest.mark.parametrize('name', NAMES)

@@ -48,6 +48,13 @@ def test_demo_makes_its_data_trains_and_reaches_its_top1(demo):
     assert ckpt.endswith('epoch_2.pth') and osp.isdir(logs)
     assert 'state_dict' in torch.load(ckpt, weights_only=True)
     assert abs(top1('Final', out) - DEMO_TOP1) <= DEMO_MARGIN
+    # each branch's val top-1 beside their sum's, in the log and the summary
+    assert re.search(r'Epoch\(val\).*accuracy/top1: [0-9.]+\s+'
+                     r'accuracy/conv_top1: [0-9.]+\s+accuracy/trans_top1: ',
+                     out)
+    branches = re.search(r'Final val top-1: [0-9.]+% \(CNN branch '
+                         r'([0-9.]+)%, transformer branch ([0-9.]+)%\)', out)
+    assert branches, out[-2000:]
 
 
 @pytest.mark.slow

@@ -1,15 +1,16 @@
 """mmpretrain's own analysis tools, run through ``mim run mmpretrain``, on
-our configs and a checkpoint of ours (issue 11, section 5)."""
+our configs and a checkpoint of ours."""
 import glob
 import json
 import os.path as osp
 import pickle
+import re
 import shutil
 import sys
 
 import numpy as np
 import pytest
-from _training import DEMO, data_options, make_shapes, run
+from _training import DEMO, TOOLS, data_options, make_shapes, run
 
 MIM = shutil.which('mim') or osp.join(osp.dirname(sys.executable), 'mim')
 VAL_IMAGES = 6 * 2  # 6 classes, val=2 per class
@@ -80,7 +81,10 @@ def test_plot_curve_reads_our_training_log(demo_run):
                              'scalars.json'))
     with open(scalars) as f:
         records = [json.loads(line) for line in f]
-    assert any('accuracy/top1' in r for r in records)
+    # each branch's loss and accuracy beside their sum, for the curves
+    for key in ('loss_conv', 'loss_trans', 'accuracy/conv_top1',
+                'accuracy/trans_top1', 'accuracy/top1'):
+        assert any(key in r for r in records), key
     for key in ('loss', 'accuracy/top1'):
         figure = demo_run['tmp'] / f"{key.replace('/', '_')}.png"
         run([MIM, 'run', 'mmpretrain', 'analyze_logs', 'plot_curve',
@@ -108,3 +112,43 @@ def test_vis_tsne_on_each_branch(demo_run, branch, width):
         if block == 12:
             assert feats.shape[1] == width
         assert glob.glob(str(out / '*' / f'feat_{block}.png'))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('tool', ['mim', 'ours'])
+def test_tta_scores_each_branch_on_both_views(demo_run, tool):
+    """--tta, with mmpretrain's tools/test.py (through mim) and ours: the
+    runtime's BranchAverageClsScoreTTA over the image and its flip, each
+    branch's accuracy included."""
+    common = ['--work-dir', str(demo_run['tmp'] / f'tta_{tool}'), '--tta',
+              '--cfg-options', *demo_run['options']]
+    if tool == 'mim':
+        out = run([MIM, 'test', 'mmpretrain', DEMO, '--checkpoint',
+                   demo_run['checkpoint'], '--gpus', '0', *common])
+    else:
+        out = run([sys.executable, osp.join(TOOLS, 'test.py'), DEMO,
+                   demo_run['checkpoint'], *common])
+    assert 'BranchAverageClsScoreTTA' in out
+    metrics = re.search(r'Epoch\(test\).*accuracy/top1: ([0-9.]+)\s+'
+                        r'accuracy/conv_top1: ([0-9.]+)\s+'
+                        r'accuracy/trans_top1: ([0-9.]+)', out)
+    assert metrics, out[-2000:]
+
+
+@pytest.mark.slow
+def test_feature_extractor_returns_each_branch(demo_run):
+    """mmpretrain's FeatureExtractor on our classifier: per image, the
+    backbone's (conv, trans) pair of each output, and pre_logits as the
+    pair the heads read (widths 256 and 384 for the tiny arch)."""
+    from mmpretrain.apis import FeatureExtractor
+    data = demo_run['tmp'] / 'shapes' / 'val'
+    images = sorted(str(p) for p in data.glob('*/*.png'))[:3]
+    extractor = FeatureExtractor(DEMO, pretrained=demo_run['checkpoint'])
+    for stage in ('backbone', 'neck'):
+        per_image = extractor(images, stage=stage)
+        assert len(per_image) == 3
+        for features in per_image:
+            (conv, trans), = features
+            assert (conv.shape, trans.shape) == ((256, ), (384, ))
+    conv, trans = extractor(images[:1], stage='pre_logits')[0]
+    assert (conv.shape, trans.shape) == ((256, ), (384, ))

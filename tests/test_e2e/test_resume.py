@@ -5,8 +5,10 @@ import re
 
 import pytest
 import torch
-from _helpers import write_tiny_config
+from _helpers import CONFIG_DIR, write_tiny_config
 from _training import make_shapes, train
+
+EMA_DEMO = f'{CONFIG_DIR}/demo/conformer-tiny-p16_1xb32-ema_shapes.py'
 
 COMMON = ('randomness.seed=0', 'randomness.deterministic=True',
           'train_dataloader.batch_size=12', 'train_cfg.val_interval=1',
@@ -56,3 +58,32 @@ def test_resume_from_explicit_path(tmp_path):
                 config=config)
     assert 'Epoch(train) [2]' in log and 'Epoch(train) [1]' not in log
     assert (tmp_path / 'b' / 'epoch_2.pth').exists()
+
+
+@pytest.mark.slow
+def test_resume_with_ema_is_bit_identical(tmp_path):
+    """The demo's -ema variant: the checkpoint holds the EMA weights (as
+    state_dict, what validation ran) and the raw ones (ema_state_dict), and
+    resuming restores both exactly."""
+    data = make_shapes(tmp_path / 'shapes')
+    config = write_tiny_config(tmp_path / 'tiny.py', base_channels=16,
+                               base=EMA_DEMO)
+    train(tmp_path / 'full', data, 'train_cfg.max_epochs=2', *COMMON,
+          config=config)
+    train(tmp_path / 'part', data, 'train_cfg.max_epochs=1', *COMMON,
+          config=config)
+    log = train(tmp_path / 'part', data, 'train_cfg.max_epochs=2', *COMMON,
+                extra=('--resume', ), config=config)
+    assert 'Epoch(train) [1]' not in log
+    full = torch.load(tmp_path / 'full' / 'epoch_2.pth', weights_only=True)
+    resumed = torch.load(tmp_path / 'part' / 'epoch_2.pth',
+                         weights_only=True)
+    for part in ('state_dict', 'ema_state_dict'):
+        assert full[part].keys() == resumed[part].keys()
+        for key, value in full[part].items():
+            assert torch.equal(value, resumed[part][key]), (part, key)
+    # the EMA is live: it differs from the raw weights it averages
+    weight = 'backbone.conv1.weight'
+    assert f'module.{weight}' in full['ema_state_dict']
+    assert not torch.equal(full['state_dict'][weight],
+                           full['ema_state_dict'][f'module.{weight}'])

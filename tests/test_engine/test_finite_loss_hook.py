@@ -16,6 +16,18 @@ def test_bad_interval():
             FiniteLossHook(interval)
 
 
+def test_losses_that_need_grad_are_read_without_a_warning():
+    """The losses a train step logs may still require grad."""
+    import types
+    import warnings
+    loss = torch.tensor(2., requires_grad=True) * 1
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        FiniteLossHook().after_train_iter(
+            types.SimpleNamespace(iter=0), 0,
+            outputs=dict(loss=loss, loss_conv=loss / 2, loss_trans=loss / 2))
+
+
 def test_finite_losses_pass_and_the_first_bad_one_is_named():
 
     class Runner:

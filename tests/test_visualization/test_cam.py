@@ -126,6 +126,7 @@ def test_target_block_is_the_block_explained(model, image):
     assert np.array_equal(last, branch_cam(
         model, image, 'conv', 'eigencam', input_size=64, target_block=6))
     assert not np.allclose(last, second, atol=1e-2)
+
     def bends(cam):
         row = cam[cam.shape[0] // 2].astype(np.float64)
         return int((np.abs(np.diff(row, 2)) > 1e-4).sum())

@@ -1,5 +1,6 @@
 # mmpretrain's ImageNet data (imagenet_bs64_swin_224.py: RandAugment,
-# RandomErasing, bicubic resizing), with CheckImageFile before the loader: an
+# RandomErasing, bicubic resizing), evaluated per branch as well, and with
+# CheckImageFile before the loader: an
 # empty, truncated or non-image file stops the run with one line naming the
 # file and the problem, instead of decoding with a grey bottom or failing deep
 # in a traceback. To skip such files instead (a warning names each one and
@@ -12,3 +13,8 @@ test_pipeline = [dict(type='CheckImageFile'), *_base_.test_pipeline]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
+# mmpretrain's top-1 and top-5 of the summed logits (the headline, still
+# 'accuracy/top1'), plus each branch's: 'accuracy/conv_top1',
+# 'accuracy/trans_top1'...
+val_evaluator = dict(type='BranchAccuracy')
+test_evaluator = val_evaluator

@@ -50,7 +50,7 @@ class FiniteLossHook(Hook):
                                                        self.interval):
             return
         values = {
-            key: float(value) if torch.is_tensor(value) else value
+            key: float(value.detach()) if torch.is_tensor(value) else value
             for key, value in outputs.items() if 'loss' in key
         }
         bad = [key for key, value in values.items()

@@ -10,7 +10,7 @@ from typing import Callable, Optional, Union
 import torch.distributed as torch_dist
 import torch.nn as nn
 from mmengine.dist import is_distributed
-from mmengine.model import is_model_wrapper
+from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmengine.registry import MODEL_WRAPPERS
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.runner import Runner
@@ -94,8 +94,11 @@ class PortableRunner(Runner):
         for pattern, replacement in revise_keys:
             state = {re.sub(pattern, replacement, k): v
                      for k, v in state.items()}
-        model = self.model.module if is_model_wrapper(self.model) else \
-            self.model
+        model = self.model
+        # DDP and the test-time-augmentation wrapper (--tta) hold the
+        # classifier as `module`, as mmengine's own loader unwraps them
+        while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
+            model = model.module
         load_state_dict_checked(model, state, filename,
                                 strict=self.cfg.get('load_strict', True))
         self._has_loaded = True

@@ -396,6 +396,40 @@ class ConformerBackbone(BaseBackbone):
         """Switch activation checkpointing of the blocks on or off."""
         self.with_cp = enable
 
+    def get_layer_depth(self, param_name: str,
+                        prefix: str = '') -> Tuple[int, int]:
+        """The layer depth of a parameter, in mmpretrain's convention, for
+        its ``LearningRateDecayOptimWrapperConstructor``.
+
+        - the stem (``conv1``, ``bn1``), the patch embedding
+          (``trans_patch_conv``) and ``cls_token``: layer 0;
+        - block ``i`` (``conv_1`` and ``trans_1`` for the first,
+          ``conv_trans_i`` for the others): layer ``i``;
+        - ``trans_norm``, and every parameter outside ``prefix`` (the
+          classifier's heads): the top layer, ``depth + 1``.
+
+        Args:
+            param_name (str): The parameter's name, e.g.
+                ``'backbone.conv_trans_5.trans_block.attn.qkv.weight'``.
+            prefix (str): The backbone's prefix in ``param_name``.
+                Defaults to ``''``.
+
+        Returns:
+            Tuple[int, int]: The layer depth and the number of layers
+            (``depth + 2``).
+        """
+        num_layers = self.depth + 2
+        if not param_name.startswith(prefix):
+            return num_layers - 1, num_layers
+        module = param_name[len(prefix):].split('.', 1)[0]
+        if module in ('conv1', 'bn1', 'trans_patch_conv', 'cls_token'):
+            return 0, num_layers
+        if module in ('conv_1', 'trans_1'):
+            return 1, num_layers
+        if module.startswith('conv_trans_'):
+            return int(module[len('conv_trans_'):]), num_layers
+        return num_layers - 1, num_layers
+
     def init_weights(self) -> None:
         pretrained = self._parse_pretrained(self.init_cfg)
         if pretrained is not None:

@@ -1,6 +1,6 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """Classification head with one linear classifier per Conformer branch."""
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmpretrain.evaluation.metrics import Accuracy
@@ -24,7 +24,7 @@ class DualBranchClsHead(ConformerHead):
     names, the same ``forward`` (the pair ``(conv_logits, trans_logits)``) and
     the same prediction (from the sum of the two logits), so tools that
     recognise a ``ConformerHead`` (mmdeploy's classifier rewriter) treat it
-    as one. It differs in three ways:
+    as one. It differs in four ways:
 
     - its arguments and inputs are checked, and a bad one is named;
     - the training loss is returned per branch, as ``loss_conv`` and
@@ -32,7 +32,9 @@ class DualBranchClsHead(ConformerHead):
       equals ``ConformerHead``'s ``loss`` (mmpretrain's recipe sums the
       branches; the official repository halves each);
     - ``cal_acc`` also works under Mixup/CutMix, against the samples'
-      original hard labels (``ConformerHead`` refuses soft labels).
+      original hard labels (``ConformerHead`` refuses soft labels);
+    - ``predict`` also stores each branch's scores in the data samples,
+      for the per-branch accuracy of ``BranchAccuracy``.
 
     Args:
         num_classes (int): Number of categories, a positive int.
@@ -86,6 +88,24 @@ class DualBranchClsHead(ConformerHead):
                     f'{tuple(feat.shape)}, but in_channels expects width '
                     f'{width} (in_channels={list(self.in_channels)})')
         return last
+
+    def predict(self,
+                feats: Tuple[BranchFeatures],
+                data_samples: Optional[List[DataSample]] = None
+                ) -> List[DataSample]:
+        """``ConformerHead``'s prediction (``pred_score``: the softmax of the
+        summed logits), with each branch's softmax scores stored beside it as
+        ``conv_score`` and ``trans_score`` (what ``BranchAccuracy``
+        reads)."""
+        scores = self(feats)
+        predictions = self._get_predictions(scores[0] + scores[1],
+                                            data_samples)
+        for branch, score in zip(BRANCHES, scores):
+            for sample, probs in zip(predictions,
+                                     torch.softmax(score, dim=1).detach()):
+                sample.set_field(probs, f'{branch}_score',
+                                 dtype=torch.Tensor)
+        return predictions
 
     def _get_loss(self, cls_score: Tuple[torch.Tensor, torch.Tensor],
                   data_samples: List[DataSample],

@@ -1,0 +1,4 @@
+# Copyright (c) mmconformer contributors. All rights reserved.
+from .branch_accuracy import BranchAccuracy
+
+__all__ = ['BranchAccuracy']

@@ -1,0 +1,4 @@
+# Copyright (c) mmconformer contributors. All rights reserved.
+from .branch_score_tta import BranchAverageClsScoreTTA
+
+__all__ = ['BranchAverageClsScoreTTA']
