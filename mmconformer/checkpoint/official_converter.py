@@ -11,8 +11,9 @@ from ..version import __version__
 from .io import CheckpointError
 
 __all__ = [
-    'ConversionError', 'is_official_layout', 'infer_official_arch',
-    'convert_official_state_dict', 'official_key'
+    'KNOWN_TOP_LEVEL', 'ConversionError', 'is_official_layout',
+    'infer_official_arch', 'convert_official_state_dict', 'mmpretrain_key',
+    'official_key'
 ]
 
 StateDict = Dict[str, torch.Tensor]
@@ -32,7 +33,7 @@ TRANSFORMER_RENAMES = (
     ('.mlp.fc2.', '.ffn.layers.1.'),
 )
 #: Top-level module names of the official model: anything else is unknown.
-_KNOWN_TOP_LEVEL = re.compile(
+KNOWN_TOP_LEVEL = re.compile(
     r'^(conv1|bn1|cls_token|conv_1|trans_patch_conv|trans_1|conv_trans_\d+|'
     r'trans_norm|conv_cls_head|trans_cls_head)(\.|$)')
 _TRANSFORMER_PREFIX = re.compile(r'^(trans_1|conv_trans_\d+\.trans_block)\.')
@@ -120,7 +121,9 @@ def infer_official_arch(state_dict: Mapping) -> Dict[str, Any]:
         with_cls_token='cls_token' in state_dict)
 
 
-def _rename(key: str) -> str:
+def mmpretrain_key(key: str) -> str:
+    """The mmpretrain-layout name of an official classifier's key (the
+    inverse of :func:`official_key`)."""
     if key.startswith(HEAD_KEYS):
         return 'head.' + key
     if _TRANSFORMER_PREFIX.match(key):
@@ -150,12 +153,12 @@ def convert_official_state_dict(
     """
     state_dict = _unwrap(checkpoint)
     info = infer_official_arch(state_dict)
-    unknown = sorted(k for k in state_dict if not _KNOWN_TOP_LEVEL.match(k))
+    unknown = sorted(k for k in state_dict if not KNOWN_TOP_LEVEL.match(k))
     if unknown:
         raise ConversionError(
             f'not an official Conformer state dict: {len(unknown)} unknown '
             f'key(s), first {unknown[0]!r}')
-    converted = {_rename(k): v for k, v in state_dict.items()}
+    converted = {mmpretrain_key(k): v for k, v in state_dict.items()}
     name = info['arch'] if isinstance(info['arch'], str) else None
     config = (f'configs/conformer-{name}-p{info["patch_size"]}'
               f'_8xb128_in1k.py') if name else None

@@ -1,17 +1,26 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """Convert an official Conformer checkpoint to the mmpretrain layout.
 
-Example::
+Examples::
 
+    # a classifier of the official repository
     python tools/model_converters/conformer_to_mmpretrain.py \\
         Conformer_small_patch32.pth conformer-small-p32_official.pth
+    # a detector of its mmdetection 2.x fork, for our mmdet 3.x configs
+    python tools/model_converters/conformer_to_mmpretrain.py \\
+        mask_rcnn_conformer_small_patch32_1x_coco.pth mask-rcnn_s32_mmdet3.pth
 
-SRC is ``{'model': state_dict}`` (as the official DeiT-based main.py saves)
-or a bare state dict. The keys are renamed by the pure function
-``mmconformer.checkpoint.convert_official_state_dict``; every key and shape
-is then checked against a model of the inferred arch. DST is
-``{'state_dict': ..., 'meta': ...}``, written atomically; on any error one
-``error:`` line is printed, nothing is written and the exit status is 1.
+The kind of SRC is detected and named (``mmconformer.checkpoint.
+checkpoint_kind``): an official classifier (``{'model': state_dict}``, as
+the official DeiT-based main.py saves it, or a bare state dict), an official
+detector (mmdet 2.x's ``{'state_dict': ..., 'meta': ...}`` with an
+official-layout ``backbone.``), or one already in the mmpretrain layout,
+which needs no conversion. The keys are renamed by the pure functions
+``convert_official_state_dict`` and ``convert_official_detector``; every
+backbone (and classifier head) key and shape is then checked against a model
+of the inferred arch. DST is ``{'state_dict': ..., 'meta': ...}``, written
+atomically; on any error one ``error:`` line is printed, nothing is written
+and the exit status is 1.
 """
 import argparse
 import sys
@@ -20,7 +29,9 @@ from typing import Dict
 import torch
 
 import mmconformer  # noqa: F401  (registers ConformerBackbone)
-from mmconformer.checkpoint import (CheckpointError, check_compatible,
+from mmconformer.checkpoint import (CHECKPOINT_KINDS, CheckpointError,
+                                    check_compatible, checkpoint_kind,
+                                    convert_official_detector,
                                     convert_official_state_dict,
                                     load_checkpoint_file, official_key,
                                     save_atomic)
@@ -36,17 +47,24 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def expected_state_dict(info: dict) -> Dict[str, torch.Tensor]:
-    """Keys and shapes (meta tensors) of a classifier of the inferred arch;
-    the head only when the checkpoint has one."""
+def expected_state_dict(info: dict,
+                        detector: bool = False) -> Dict[str, torch.Tensor]:
+    """Keys and shapes (meta tensors) of a classifier of the inferred arch,
+    the head only when the checkpoint has one; for a detector, of the
+    dense backbone of our mmdet configs (CNN maps after blocks 4, 8, 11 and
+    12 of 12)."""
     from mmpretrain.registry import MODELS
+    depth = info['depth']
+    dense = dict(out_type='featmap', featmap_branches='conv',
+                 out_indices=[depth // 3, 2 * depth // 3, depth - 1,
+                              depth]) if detector else {}
     with torch.device('meta'):
         backbone = MODELS.build(
             dict(type='ConformerBackbone', arch=info['arch'],
                  patch_size=info['patch_size'],
-                 with_cls_token=info['with_cls_token']))
+                 with_cls_token=info['with_cls_token'], **dense))
     expected = {f'backbone.{k}': v for k, v in backbone.state_dict().items()}
-    if info['num_classes'] is not None:
+    if info['num_classes'] is not None and not detector:
         for branch, width in (('conv', backbone.stage_channels[-1]),
                               ('trans', info['embed_dims'])):
             expected[f'head.{branch}_cls_head.weight'] = torch.empty(
@@ -60,13 +78,23 @@ def expected_state_dict(info: dict) -> Dict[str, torch.Tensor]:
 def main(argv=None) -> int:
     args = parse_args(argv)
     checkpoint = load_checkpoint_file(args.src)
-    state_dict, meta = convert_official_state_dict(checkpoint)
+    kind = checkpoint_kind(checkpoint)
+    print(f'{args.src}: {CHECKPOINT_KINDS[kind]}')
+    if kind == 'mmpretrain':
+        raise ToolError('it needs no conversion: load it directly')
+    detector = kind == 'official_detector'
+    state_dict, meta = (convert_official_detector if detector else
+                        convert_official_state_dict)(checkpoint)
     info = meta['arch_info']
     try:
-        expected = expected_state_dict(info)
+        expected = expected_state_dict(info, detector)
     except (ValueError, TypeError, KeyError) as err:
         raise CheckpointError(
             f'{args.src}: the inferred arch cannot be built ({err})')
+    if detector:
+        # the neck and heads are mmdet's; only the backbone is ours to check
+        expected.update({k: v for k, v in state_dict.items()
+                         if not k.startswith('backbone.')})
     check_compatible(expected, state_dict, args.src, display=official_key)
     try:
         save_atomic(dict(state_dict=state_dict, meta=meta), args.dst)
@@ -78,6 +106,9 @@ def main(argv=None) -> int:
           f'patch_size={info["patch_size"]}, depth={info["depth"]}, '
           f'num_heads={info["num_heads"]}, '
           f'num_classes={info["num_classes"]})')
+    if meta.get('dropped'):
+        print(f'Dropped {len(meta["dropped"])} classification-only backbone '
+              f'keys (trans_norm, heads): the dense backbone has none')
     if meta['config']:
         print(f'Matching config: {meta["config"]}')
     else:
