@@ -139,7 +139,8 @@ class FrozenCompiled(nn.Module):
 
     Args:
         module (nn.Module): What to compile.
-        dynamic (bool, optional): ``torch.compile``'s ``dynamic``.
+        dynamic (bool, optional): ``torch.compile``'s ``dynamic``. Defaults
+            to False (the C++ wrapper needs static shapes).
         inductor_options (dict, optional): More Inductor settings for the
             calls, over the two above (a profile turns the C++ wrapper off
             and kernel profiling on, so that the profiler sees each
@@ -148,11 +149,15 @@ class FrozenCompiled(nn.Module):
 
     def __init__(self,
                  module: nn.Module,
-                 dynamic: Optional[bool] = None,
+                 dynamic: Optional[bool] = False,
                  inductor_options: Optional[dict] = None) -> None:
         super().__init__()
         self.module = module
-        self.inductor_options = {'freezing': True, 'cpp_wrapper': True,
+        # Inductor's C++ wrapper fails to generate code for symbolic shapes
+        # in torch 2.14 (TensorReferenceAnalysis has no python_mod): it is
+        # on for static graphs only
+        self.inductor_options = {'freezing': True,
+                                 'cpp_wrapper': dynamic is False,
                                  **(inductor_options or {})}
         # not a submodule: the weights stay registered once, under `module`
         object.__setattr__(self, '_compiled',
@@ -178,7 +183,7 @@ def optimize_for_inference(
         model: nn.Module,
         dtype: str = 'bf16',
         compile: bool = True,
-        dynamic: Optional[bool] = None,
+        dynamic: Optional[bool] = False,
         calibration: Optional[Iterable[torch.Tensor]] = None) -> nn.Module:
     """A fast inference copy of a Conformer classifier.
 
@@ -213,7 +218,10 @@ def optimize_for_inference(
             freezing takes effect under ``torch.no_grad()``, as ``predict``
             and the Inferencer run.
         dynamic (bool, optional): ``torch.compile``'s ``dynamic``. Defaults
-            to None: one graph per shape, dynamic after a second shape.
+            to False: one graph per input shape, called through Inductor's
+            C++ wrapper (faster at small batches); True or None (dynamic
+            after a second shape) turn the C++ wrapper off, which torch
+            2.14 cannot generate for symbolic shapes.
         calibration (Iterable[Tensor], optional): For int8: batches of
             model inputs, after the data preprocessor (e.g. from
             :func:`~mmconformer.apis.calibration_batches` through

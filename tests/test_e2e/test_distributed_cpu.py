@@ -150,9 +150,10 @@ def test_mission_command_on_cpu(tmp_path):
         f'val_dataloader.dataset.data_root={data}',
         f'test_dataloader.dataset.data_root={data}',
         'train_cfg.max_epochs=1', 'train_dataloader.batch_size=4',
-        'train_dataloader.dataset.pipeline.1.scale=32',
-        'val_dataloader.dataset.pipeline.1.scale=36',
-        'val_dataloader.dataset.pipeline.2.crop_size=32'
+        # pipeline.0 is CheckImageFile, 1 the loader
+        'train_dataloader.dataset.pipeline.2.scale=32',
+        'val_dataloader.dataset.pipeline.2.scale=36',
+        'val_dataloader.dataset.pipeline.3.crop_size=32'
     ])
     assert_two_gloo_processes(log)
     # 32 train images, 4 per process and step, 2 processes: 4 iterations
