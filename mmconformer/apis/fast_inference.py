@@ -94,7 +94,17 @@ def _to_float(out: Any) -> Any:
     return out
 
 
-class AutocastModule(nn.Module):
+class _Delegating(nn.Module):
+    """A wrapper that reads the attributes it lacks from ``self.module``."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return getattr(super().__getattr__('module'), name)
+
+
+class AutocastModule(_Delegating):
     """Run ``module`` under ``torch.autocast`` and hand back float32.
 
     Attributes the wrapper does not have are read from ``module``, so code
@@ -113,19 +123,13 @@ class AutocastModule(nn.Module):
         self.device_type = device_type
         self.dtype = dtype
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return super().__getattr__(name)
-        except AttributeError:
-            return getattr(super().__getattr__('module'), name)
-
     def forward(self, *args, **kwargs):
         with torch.autocast(self.device_type, dtype=self.dtype):
             out = self.module(*args, **kwargs)
         return _to_float(out)
 
 
-class FrozenCompiled(nn.Module):
+class FrozenCompiled(_Delegating):
     """``module`` compiled by Inductor with freezing (its weights become
     constants, which Inductor pre-packs and folds casts and quantization
     into), answering attribute lookups with ``module``'s.
@@ -162,12 +166,6 @@ class FrozenCompiled(nn.Module):
         # not a submodule: the weights stay registered once, under `module`
         object.__setattr__(self, '_compiled',
                            torch.compile(module, dynamic=dynamic))
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return super().__getattr__(name)
-        except AttributeError:
-            return getattr(super().__getattr__('module'), name)
 
     def forward(self, *args, **kwargs):
         import torch._inductor.config as inductor_config
