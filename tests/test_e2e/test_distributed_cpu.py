@@ -156,6 +156,9 @@ def test_mission_command_on_cpu(tmp_path):
         'val_dataloader.dataset.pipeline.3.crop_size=32'
     ])
     assert_two_gloo_processes(log)
+    # 2 x 4 images, not the 1024 the learning rate is set for
+    assert 'the total batch is 8 (2 process(es) x 4 images), but the ' \
+        'learning rate is set for a total batch of 1024' in log
     # 32 train images, 4 per process and step, 2 processes: 4 iterations
     assert 'Epoch(train) [1][4/4]' in log
     assert 'accuracy/top1' in log and 'accuracy/top5' in log

@@ -15,7 +15,8 @@ from mmengine.runner import Runner
 import mmconformer.engine.runner.portable_runner as portable_runner
 from mmconformer.engine import PortableRunner
 from mmconformer.engine.runner import (cpu_model_wrapper_cfg,
-                                       init_cpu_process_group)
+                                       init_cpu_process_group,
+                                       unscaled_lr_warning)
 from mmconformer.utils import accelerator
 
 MODEL = dict(
@@ -163,3 +164,49 @@ def test_slurm_without_master_addr_and_mpi_are_refused(monkeypatch):
         init_cpu_process_group('slurm')
     with pytest.raises(ValueError, match="launcher 'mpi' needs an accel"):
         init_cpu_process_group('mpi')
+
+
+@pytest.mark.parametrize('auto_scale_lr,world,batch,expected', [
+    (dict(base_batch_size=1024), 1, 128, '128 (1 process(es) x 128'),
+    (dict(base_batch_size=1024), 8, 128, None),
+    (dict(base_batch_size=1024, enable=True), 1, 128, None),
+    (dict(enable=False), 1, 128, None),
+    (None, 1, 128, None),
+])
+def test_unscaled_lr_warning(auto_scale_lr, world, batch, expected):
+    warning = unscaled_lr_warning(auto_scale_lr, world, batch)
+    if expected is None:
+        assert warning is None
+    else:
+        assert expected in warning and 'total batch of 1024' in warning \
+            and '--auto-scale-lr' in warning
+
+
+@pytest.mark.parametrize('enable', [False, True])
+def test_training_start_warns_of_an_unscaled_lr_with_world_size_1(
+        enable, monkeypatch, tmp_path):
+    """A one-process run of a config made for 8 x 4 images: one warning
+    naming both batches and the flag, and the lr left as it is; with
+    --auto-scale-lr (enable) mmengine scales it and nothing is said."""
+    set_accelerator(monkeypatch, False)
+    runner = PortableRunner(
+        model=MODEL, work_dir=str(tmp_path), default_scope='mmpretrain',
+        train_dataloader=dict(
+            batch_size=4, dataset=dict(type='CustomDataset', data_root='x'),
+            sampler=dict(type='DefaultSampler')),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+        train_cfg=dict(max_epochs=1),
+        auto_scale_lr=dict(base_batch_size=32, enable=enable))
+    assert runner.world_size == 1
+    warnings = []
+    monkeypatch.setattr(runner.logger, 'warning', warnings.append)
+    optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
+    runner.scale_lr(optim_wrapper, runner.auto_scale_lr)
+    lr = optim_wrapper.optimizer.param_groups[0]['lr']
+    if enable:
+        assert warnings == [] and lr == pytest.approx(0.1 * 4 / 32)
+    else:
+        assert len(warnings) == 1 and lr == 0.1
+        assert 'total batch is 4 (1 process(es) x 4 images' in warnings[0]
+        assert 'total batch of 32' in warnings[0]
+        assert '--auto-scale-lr' in warnings[0]

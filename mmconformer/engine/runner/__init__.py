@@ -1,10 +1,10 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 from .build_runner import build_runner
 from .portable_runner import (PortableRunner, cpu_model_wrapper_cfg,
-                              init_cpu_process_group)
+                              init_cpu_process_group, unscaled_lr_warning)
 from .tta import use_tta
 
 __all__ = [
     'PortableRunner', 'build_runner', 'cpu_model_wrapper_cfg',
-    'init_cpu_process_group', 'use_tta'
+    'init_cpu_process_group', 'unscaled_lr_warning', 'use_tta'
 ]

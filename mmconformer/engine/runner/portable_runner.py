@@ -13,14 +13,16 @@ from mmengine.dist import is_distributed
 from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmengine.registry import MODEL_WRAPPERS
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
+from mmengine.optim import OptimWrapper
 from mmengine.runner import Runner
 from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
 
 from ...checkpoint import (extract_state_dict, load_state_dict_checked,
                            read_checkpoint)
 from ...utils import accelerator
 
-__all__ = ['PortableRunner']
+__all__ = ['PortableRunner', 'unscaled_lr_warning']
 
 #: Backends that run on CPU tensors; any other asked for (nccl: mmengine's
 #: default) becomes gloo when there is no accelerator.
@@ -67,6 +69,12 @@ class PortableRunner(Runner):
     converted on the fly, and local files are read weights-only. A config
     with ``load_strict = False`` loads what fits instead and logs, in a few
     lines, what it left out.
+
+    When training starts with a total batch (world size x batch per
+    process) other than ``auto_scale_lr.base_batch_size`` and without
+    ``--auto-scale-lr``, it logs one warning that names both batches and
+    the flag (see :func:`unscaled_lr_warning`): the learning rate is then
+    that of another batch.
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -105,6 +113,20 @@ class PortableRunner(Runner):
         self.logger.info(f'Load checkpoint from {filename}')
         return checkpoint
 
+    def scale_lr(self,
+                 optim_wrapper: OptimWrapper,
+                 auto_scale_lr: Optional[dict] = None) -> None:
+        """mmengine's, after one warning when the learning rate is left
+        unscaled for a total batch it was not set for."""
+        loader = self._train_dataloader
+        batch_size = loader.batch_size if isinstance(loader, DataLoader) \
+            else loader.get('batch_size')
+        warning = unscaled_lr_warning(auto_scale_lr, self.world_size,
+                                      batch_size)
+        if warning:
+            self.logger.warning(warning)
+        super().scale_lr(optim_wrapper, auto_scale_lr)
+
     def setup_env(self, env_cfg: dict) -> None:
         if self.distributed and not is_distributed() and \
                 not accelerator.accelerator_available():
@@ -120,6 +142,38 @@ class PortableRunner(Runner):
                 model_wrapper_cfg,
                 self.cfg.get('find_unused_parameters', False))
         return super().wrap_model(model_wrapper_cfg, model)
+
+
+def unscaled_lr_warning(auto_scale_lr: Optional[dict], world_size: int,
+                        batch_size: Optional[int]) -> Optional[str]:
+    """The warning for a learning rate set for another total batch.
+
+    Args:
+        auto_scale_lr (dict, optional): The config's ``auto_scale_lr``
+            (``base_batch_size``, and ``enable``, which ``--auto-scale-lr``
+            sets).
+        world_size (int): Number of training processes.
+        batch_size (int, optional): Batch per process.
+
+    Returns:
+        str or None: One line naming the real and the base total batch and
+        ``--auto-scale-lr``; None when they agree, when the learning rate
+        is scaled, or when the config names no base batch.
+    """
+    if not auto_scale_lr or auto_scale_lr.get('enable', False) or \
+            auto_scale_lr.get('base_batch_size') is None or \
+            batch_size is None:
+        return None
+    base = auto_scale_lr['base_batch_size']
+    real = world_size * batch_size
+    if real == base:
+        return None
+    return (f'the total batch is {real} ({world_size} process(es) x '
+            f'{batch_size} images), but the learning rate is set for a '
+            f'total batch of {base} (auto_scale_lr.base_batch_size) and '
+            f'--auto-scale-lr is off: pass --auto-scale-lr to scale it by '
+            f'{real}/{base}, or start as many processes as the config is '
+            f'named for (mim train ... --gpus N)')
 
 
 def cpu_model_wrapper_cfg(model_wrapper_cfg: Optional[dict],
