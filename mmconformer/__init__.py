@@ -21,9 +21,10 @@ from .utils.quiet import silence_known_warnings
 
 # mmcv-lite (enough for classification) warns on `import mmcv.cnn` that its
 # compiled ops are missing; nothing here uses them. The known third-party
-# messages are filtered only while our modules are imported.
+# warnings are ignored only while our modules are imported: catch_warnings
+# restores the process's filters afterwards, and no logger is touched.
 with warnings.catch_warnings():
-    silence_known_warnings()
+    silence_known_warnings(log_lines=False)
     from .apis import register_model_index
     from .datasets import CheckImageFile
     from .engine import (EpochRNGHook, PortableRunner,

@@ -24,6 +24,16 @@ def load_tool(relpath: str):
     return module
 
 
+def load_benchmark_tables():
+    """docs/benchmark_tables.py, the script that renders the JSON reports
+    in the docs, as a module."""
+    path = osp.join(REPO_ROOT, 'docs', 'benchmark_tables.py')
+    spec = importlib.util.spec_from_file_location('benchmark_tables', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def randomize_batchnorm(model: torch.nn.Module, seed: int = 0) -> None:
     """Give every BatchNorm non-trivial running stats and affine params."""
     gen = torch.Generator().manual_seed(seed)

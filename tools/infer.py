@@ -23,14 +23,15 @@ import argparse
 import sys
 
 from mmconformer.checkpoint import CheckpointError
-from mmconformer.utils import (ToolError, check_device, check_files,
-                               cli_main, tool_logger)
+from mmconformer.utils import (ToolError, add_calibration_args,
+                               add_classifier_args, check_device,
+                               check_files, cli_main, tool_logger)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Classify images')
-    parser.add_argument('config', help='model config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    add_classifier_args(parser, cfg_options=False)
+    add_calibration_args(parser, 'none: int8 needs it')
     parser.add_argument('images', nargs='+', metavar='IMAGE',
                         help='image files')
     parser.add_argument('--device', default=None,
@@ -42,16 +43,8 @@ def parse_args(argv=None):
                         '(--fast alone: bf16, which falls back to fp32 '
                         'where the CPU lacks AMX and AVX512-BF16; int8 '
                         'needs --calib-dir)')
-    parser.add_argument('--calib-dir', default=None, metavar='DIR',
-                        help='int8: images to calibrate on (recursively)')
-    parser.add_argument('--calib-images', type=int, default=64,
-                        help='int8: how many of them, evenly spaced')
     parser.add_argument('--batch-size', type=int, default=1,
                         help='images per forward pass')
-    parser.add_argument('--non-strict', action='store_true',
-                        help='load a checkpoint that does not fit the '
-                        'config: the weights that fit, and a few lines on '
-                        'what was left out (default: refuse it)')
     args = parser.parse_args(argv)
     if (args.fast == 'int8') != (args.calib_dir is not None):
         parser.error('--fast int8 and --calib-dir go together: int8 is '
@@ -73,16 +66,12 @@ def main(argv=None) -> int:
     model = load_classifier(args.config, args.checkpoint, device=device,
                             strict=not args.non_strict)
     if args.fast:
-        from mmconformer.apis import (calibration_inputs, find_images,
+        from mmconformer.apis import (calibration_images, calibration_inputs,
                                       optimize_for_inference)
-        calibration = None
-        if args.fast == 'int8':
-            try:
-                images = find_images(args.calib_dir, args.calib_images)
-            except ValueError as err:
-                raise ToolError(str(err)) from err
-            calibration = calibration_inputs(model, images)
         try:
+            calibration = calibration_inputs(model, calibration_images(
+                args.calib_dir, args.calib_images)) \
+                if args.fast == 'int8' else None
             model = optimize_for_inference(model, args.fast,
                                            calibration=calibration)
         except (ImportError, ValueError) as err:

@@ -12,21 +12,18 @@ centre. The rates go to ``WORK_DIR/pointing_game.json`` and a figure to
 ``WORK_DIR/pointing_game.png``.
 """
 import argparse
-import importlib.util
-import json
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 from mmconformer.checkpoint import CheckpointError
 from mmconformer.datasets import ensure_dataset
-from mmconformer.engine import build_runner
-from mmconformer.utils import ToolError, cli_main, set_data_root
+from mmconformer.engine import train_demo
+from mmconformer.utils import ToolError, cli_main
 from mmconformer.visualization import DEFAULT_METHODS, METHODS
 
 HERE = osp.dirname(osp.abspath(__file__))
-POINTING_GAME_TOOL = osp.join(HERE, 'analysis_tools', 'pointing_game.py')
 DEFAULT_CONFIG = osp.join(HERE, '..', 'configs', 'demo',
                           'conformer-tiny-p16_1xb16-8e_shapes-160px.py')
 
@@ -54,16 +51,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def pointing_game_main(argv) -> int:
-    """``main`` of tools/analysis_tools/pointing_game.py, run in this
-    process (the script is a file of the tools folder, not a module)."""
-    spec = importlib.util.spec_from_file_location('pointing_game',
-                                                  POINTING_GAME_TOOL)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool.main(argv)
-
-
 @cli_main(CheckpointError)
 def main(argv=None) -> int:
     args = parse_args(argv)
@@ -76,28 +63,21 @@ def main(argv=None) -> int:
                        val_per_class=args.val_per_class, seed=2)
     except ValueError as err:  # a data root made without masks
         raise ToolError(str(err)) from err
-    cfg = set_data_root(Config.fromfile(args.config), args.data_root)
-    cfg.load_from = args.checkpoint
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg.work_dir = args.work_dir
-    runner = build_runner(cfg)
-    runner.train()
-    top1 = runner.val_loop.run()['accuracy/top1']
+    runner, metrics = train_demo(
+        args.config, args.data_root, args.work_dir, args.cfg_options,
+        edit=lambda cfg: setattr(cfg, 'load_from', args.checkpoint))
+    top1 = metrics['accuracy/top1']
     checkpoint = osp.join(runner.work_dir, f'epoch_{runner.epoch}.pth')
     config = osp.join(runner.work_dir, osp.basename(args.config))
     report = osp.join(runner.work_dir, 'pointing_game.json')
     del runner
     print(f'Fine-tuned val top-1 at 160x160: {top1:.2f}%')
-    code = pointing_game_main([
-        config, checkpoint, args.data_root, '--methods', *args.methods,
-        '--json', report, '--figure',
-        osp.join(args.work_dir, 'pointing_game.png')
-    ])
-    if code:
-        return code
-    with open(report) as f:
-        result = json.load(f)
+    from mmconformer.apis import load_classifier
+    from mmconformer.visualization import report_pointing_game
+    result = report_pointing_game(
+        load_classifier(config, checkpoint), args.data_root, args.methods,
+        json_path=report, meta=dict(config=config, checkpoint=checkpoint),
+        figure_path=osp.join(args.work_dir, 'pointing_game.png'))
     if 'gradcam' in args.methods:
         print(f'CNN branch, GradCAM, last block: '
               f'{100 * result["hit_rate"]["conv/gradcam"]:.1f}% of the '

@@ -12,11 +12,11 @@ import argparse
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 from mmconformer.datasets import ensure_dataset
-from mmconformer.engine import build_runner
-from mmconformer.utils import cli_main, set_data_root
+from mmconformer.engine import train_demo
+from mmconformer.utils import cli_main
 
 HERE = osp.dirname(osp.abspath(__file__))
 DEFAULT_CONFIG = osp.join(HERE, '..', 'configs', 'demo',
@@ -36,13 +36,8 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     ensure_dataset(args.data_root)
-    cfg = set_data_root(Config.fromfile(args.config), args.data_root)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg.work_dir = args.work_dir
-    runner = build_runner(cfg)
-    runner.train()
-    metrics = runner.val_loop.run()
+    runner, metrics = train_demo(args.config, args.data_root, args.work_dir,
+                                 args.cfg_options)
     last = osp.join(runner.work_dir, f'epoch_{runner.epoch}.pth')
     runner.logger.info('Demo finished.')
     print(f'Checkpoint: {last}')

@@ -10,12 +10,12 @@ import argparse
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 from mmconformer.checkpoint import CheckpointError
 from mmconformer.datasets import NEW_CLASSES, ensure_dataset
-from mmconformer.engine import build_runner
-from mmconformer.utils import ToolError, cli_main, set_data_root
+from mmconformer.engine import train_demo
+from mmconformer.utils import ToolError, cli_main
 
 HERE = osp.dirname(osp.abspath(__file__))
 DEFAULT_CONFIG = osp.join(HERE, '..', 'configs', 'demo',
@@ -42,12 +42,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def train_and_validate(cfg: Config) -> float:
-    runner = build_runner(cfg)
-    runner.train()
-    return runner.val_loop.run()['accuracy/top1']
-
-
 @cli_main(CheckpointError)
 def main(argv=None) -> int:
     args = parse_args(argv)
@@ -58,17 +52,19 @@ def main(argv=None) -> int:
                    train_per_class=args.train_per_class, val_per_class=50,
                    seed=1)
     results = {}
-    for name, init_cfg in (('finetuned', dict(checkpoint=args.checkpoint)),
-                           ('scratch', None)):
-        cfg = set_data_root(Config.fromfile(args.config), args.data_root)
-        if init_cfg is None:
-            cfg.model.backbone.init_cfg = None
-        else:
-            cfg.model.backbone.init_cfg.update(init_cfg)
-        if args.cfg_options:
-            cfg.merge_from_dict(args.cfg_options)
-        cfg.work_dir = osp.join(args.work_dir, name)
-        results[name] = train_and_validate(cfg)
+
+    def from_the_demo(cfg):
+        cfg.model.backbone.init_cfg.checkpoint = args.checkpoint
+
+    def from_scratch(cfg):
+        cfg.model.backbone.init_cfg = None
+
+    for name, edit in (('finetuned', from_the_demo),
+                       ('scratch', from_scratch)):
+        _, metrics = train_demo(args.config, args.data_root,
+                                osp.join(args.work_dir, name),
+                                args.cfg_options, edit)
+        results[name] = metrics['accuracy/top1']
     print(f'Fine-tuned val top-1: {results["finetuned"]:.2f}%')
     print(f'From scratch val top-1: {results["scratch"]:.2f}%')
     return 0

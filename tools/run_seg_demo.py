@@ -13,10 +13,8 @@ import argparse
 import os.path as osp
 import sys
 
-import numpy as np
-
-from mmconformer.utils import (ToolError, atomic_write, cli_main,
-                               dense_task_unavailable, set_data_root)
+from mmconformer.utils import (ToolError, cli_main, dense_task_unavailable,
+                               int_at_least)
 
 HERE = osp.dirname(osp.abspath(__file__))
 DEFAULT_CONFIG = osp.join(HERE, '..', 'configs', 'demo',
@@ -37,42 +35,11 @@ def parse_args(argv=None):
     parser.add_argument('--figure', default=None,
                         help='where to draw val predictions next to the '
                         'ground truth (default: WORK_DIR/predictions.png)')
-    parser.add_argument('--figure-images', type=int, default=6,
+    parser.add_argument('--figure-images', type=int_at_least(1), default=6,
                         help='val images in the figure, evenly spaced')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings')
-    args = parser.parse_args(argv)
-    if args.figure_images < 1:
-        parser.error(f'--figure-images must be positive, got '
-                     f'{args.figure_images}')
-    return args
-
-
-def draw_predictions(runner, path: str, count: int) -> None:
-    """Run the trained model on ``count`` evenly spaced val images and save
-    them beside their ground truth and prediction."""
-    import torch
-    from mmengine.dataset import pseudo_collate
-
-    from mmconformer.visualization import segmentation_figure
-
-    dataset = runner.val_dataloader.dataset
-    indices = np.linspace(0, len(dataset) - 1, min(count, len(dataset)))
-    rows = []
-    runner.model.eval()
-    for index in indices.round().astype(int):
-        item = dataset[int(index)]
-        with torch.no_grad():
-            result = runner.model.test_step(pseudo_collate([item]))[0]
-        bgr = item['inputs'].permute(1, 2, 0).numpy()
-        rows.append((np.ascontiguousarray(bgr[..., ::-1]),
-                     item['data_samples'].gt_sem_seg.data[0].numpy(),
-                     result.pred_sem_seg.data[0].numpy()))
-    meta = dataset.metainfo
-    fig = segmentation_figure(rows, meta['classes'], meta['palette'],
-                              title='UPerNet + Conformer-tiny, shapes val')
-    with atomic_write(path) as f:
-        fig.savefig(f, format='png', dpi=120)
+    return parser.parse_args(argv)
 
 
 @cli_main()
@@ -81,23 +48,18 @@ def main(argv=None) -> int:
     reason = dense_task_unavailable('mmseg')
     if reason:
         raise ToolError(f'make demo-seg needs mmsegmentation: {reason}')
-    from mmengine.config import Config
-
     from mmconformer.datasets import ensure_dataset
-    from mmconformer.engine import build_runner
+    from mmconformer.engine import train_demo
+    from mmconformer.visualization import draw_val_predictions
     try:
         ensure_dataset(args.data_root, seg_maps=True)
     except ValueError as err:  # a data root made without label maps
         raise ToolError(str(err)) from err
-    cfg = set_data_root(Config.fromfile(args.config), args.data_root)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg.work_dir = args.work_dir
-    runner = build_runner(cfg)
-    runner.train()
-    metrics = runner.val_loop.run()
+    runner, metrics = train_demo(args.config, args.data_root, args.work_dir,
+                                 args.cfg_options)
     figure = args.figure or osp.join(runner.work_dir, 'predictions.png')
-    draw_predictions(runner, figure, args.figure_images)
+    draw_val_predictions(runner, figure, args.figure_images,
+                         'UPerNet + Conformer-tiny, shapes val')
     runner.logger.info('Segmentation demo finished.')
     checkpoint = osp.join(runner.work_dir, f'iter_{runner.iter}.pth')
     print(f'Checkpoint: {checkpoint}')

@@ -14,18 +14,17 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 from mmconformer.checkpoint import CheckpointError
 from mmconformer.datasets import UnreadableImageError
 from mmconformer.engine import NonFiniteLossError, build_runner, use_tta
-from mmconformer.utils import cli_main
+from mmconformer.utils import add_classifier_args, cli_main
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Evaluate a classifier')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    add_classifier_args(parser)
     parser.add_argument('--work-dir', help='the dir to save logs')
     parser.add_argument('--amp', action='store_true',
                         help='test with automatic mixed precision')
@@ -34,12 +33,6 @@ def parse_args(argv=None):
                         'tta_model and tta_pipeline (ours: the mean scores '
                         'of the image and its horizontal flip, per branch '
                         'too)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value')
-    parser.add_argument('--non-strict', action='store_true',
-                        help='load a checkpoint that does not fit the '
-                        'config: the weights that fit, and a few lines on '
-                        'what was left out (default: refuse it)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm',
                                                'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)

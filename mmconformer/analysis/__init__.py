@@ -1,7 +1,4 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
-from .complexity import (attention_matmul_flops, fcu_down_reorder_flops,
-                         get_complexity)
+from .complexity import fcu_down_reorder_flops, get_complexity
 
-__all__ = [
-    'attention_matmul_flops', 'fcu_down_reorder_flops', 'get_complexity'
-]
+__all__ = ['fcu_down_reorder_flops', 'get_complexity']

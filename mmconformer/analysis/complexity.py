@@ -54,20 +54,6 @@ def _fcu_down_reorder_count(module: nn.Module, x: torch.Tensor) -> int:
     return in_channels * out_channels * (height * width - pooled)
 
 
-def attention_matmul_flops(backbone: nn.Module,
-                           input_shape: Tuple[int, int, int]) -> int:
-    """Multiply-accumulates of ``q @ k^T`` and ``attn @ v`` for one image.
-
-    mmengine's counter (like fvcore's) skips
-    ``scaled_dot_product_attention``, so published Conformer FLOPs leave out
-    ``2 * N**2 * C`` per attention layer, with ``N`` tokens of width ``C``.
-    This runs one forward pass and adds that up from the real token counts.
-    """
-    return _sum_over_forward(backbone, input_shape, {
-        MultiheadSelfAttention: _attention_count
-    })[MultiheadSelfAttention]
-
-
 def fcu_down_reorder_flops(backbone: nn.Module,
                            input_shape: Tuple[int, int, int]) -> int:
     """Multiply-accumulates that :class:`FCUDown` saves for one image by

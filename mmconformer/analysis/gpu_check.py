@@ -1,16 +1,13 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
-"""Everything the project measures on a GPU, as one run that fits a short
-loan of a machine: the GPU-marked tests, training against mmpretrain in
+"""Everything the project measures on a GPU, as one run that fits a few
+minutes: the GPU tests (run by the caller), training against mmpretrain in
 fp16 and bf16 AMP (eager and compiled), inference of every peer (our fast
 path in fp16 included), and peak training memory with and without
 activation checkpointing. ``tools/analysis_tools/gpu_check.py`` (``make
-gpu-check``) is the command line; it writes one JSON file, whose tables
-:func:`~mmconformer.analysis.benchmark.markdown_report` renders for the
-docs.
+gpu-check``) is the command line; it writes one JSON file, which
+``docs/benchmark_tables.py`` renders for the docs.
 """
 import datetime
-import subprocess
-import sys
 import time
 from typing import Callable, Dict, List, NamedTuple, Optional
 
@@ -67,17 +64,6 @@ def _infer_variants() -> List[Variant]:
         Variant('mmconformer', 'fp16', True, 'fast')]
 
 
-def _run_tests() -> dict:
-    """The GPU-marked tests, in a subprocess (their own CUDA state)."""
-    start = time.time()
-    command = [sys.executable, '-m', 'pytest', 'tests', '-m', 'gpu', '-q',
-               '-p', 'no:cacheprovider']
-    result = subprocess.run(command, capture_output=True, text=True)
-    summary = (result.stdout.strip().splitlines() or [''])[-1]
-    return dict(command=' '.join(command[1:]), exit_status=result.returncode,
-                summary=summary, seconds=time.time() - start)
-
-
 def _memory(arch: str, patch: int) -> dict:
     rows = {}
     for with_cp in (False, True):
@@ -90,13 +76,12 @@ def _memory(arch: str, patch: int) -> dict:
                 peak_memory_mib=rows)
 
 
-def plan_gpu_check(
-        run_tests: Optional[Callable[[], dict]] = None) -> List[GpuTask]:
+def plan_gpu_check(run_tests: Callable[[], dict]) -> List[GpuTask]:
     """The sections, most important first (a run that meets its time budget
-    skips the rest): the tests (``run_tests``, default: the GPU-marked tests
-    in a subprocess), eager training, inference, memory, then compiled
-    training, which spends most of its time compiling."""
-    tasks = [GpuTask('tests', run_tests or _run_tests)]
+    skips the rest): the tests (``run_tests``: the command line runs the
+    GPU-marked tests in a subprocess), eager training, inference, memory,
+    then compiled training, which spends most of its time compiling."""
+    tasks = [GpuTask('tests', run_tests)]
     for name, arch, patch in ARCHS:
         tasks.append(GpuTask(
             f'train/{name}', lambda a=arch, p=patch: ThroughputBenchmark(
@@ -119,11 +104,11 @@ def plan_gpu_check(
 
 
 def run_gpu_check(command: str,
+                  tasks: List[GpuTask],
                   budget_s: float = 300.0,
-                  tasks: Optional[List[GpuTask]] = None,
                   log: Callable[[str], None] = lambda message: None,
                   clock: Callable[[], float] = time.monotonic) -> Dict:
-    """Run the sections of :func:`plan_gpu_check` until ``budget_s``
+    """Run ``tasks`` (:func:`plan_gpu_check`) until ``budget_s``
     seconds have passed; the sections left are recorded as skipped, and a
     section that fails records its error and the run goes on.
 
@@ -132,7 +117,6 @@ def run_gpu_check(command: str,
         ``budget_s``, ``seconds`` and ``sections`` (name -> its result, or
         ``{'skipped': reason}`` / ``{'error': message}``).
     """
-    tasks = plan_gpu_check() if tasks is None else tasks
     start = clock()
     sections: Dict[str, dict] = {}
     for task in tasks:

@@ -8,8 +8,9 @@ import torch
 import torch.nn as nn
 
 __all__ = [
-    'IMAGE_EXTENSIONS', 'calibration_batches', 'calibration_inputs',
-    'dataset_image_paths', 'evenly_spaced', 'find_images'
+    'IMAGE_EXTENSIONS', 'calibration_batches', 'calibration_images',
+    'calibration_inputs', 'dataset_image_paths', 'evenly_spaced',
+    'find_images'
 ]
 
 #: Files :func:`find_images` takes for images.
@@ -102,3 +103,19 @@ def evenly_spaced(items: Sequence, count: Optional[int]) -> list:
         return items
     step = len(items) / count
     return [items[int(i * step)] for i in range(count)]
+
+
+def calibration_images(calib_dir: Optional[str], count: int,
+                       cfg=None) -> List[str]:
+    """The images an int8 model is calibrated on: ``count`` of
+    ``calib_dir``'s (:func:`find_images`) or, without it, ``count`` of the
+    config's training images, evenly spaced (never its test images).
+
+    Raises:
+        ValueError: no ``calib_dir`` and no ``cfg``, or no images found.
+    """
+    if calib_dir:
+        return find_images(calib_dir, count)
+    if cfg is None:
+        raise ValueError('int8 needs images to calibrate on: --calib-dir DIR')
+    return evenly_spaced(dataset_image_paths(cfg, 'train'), count)

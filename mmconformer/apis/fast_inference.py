@@ -16,6 +16,7 @@ import torch.nn as nn
 from mmengine.logging import print_log
 
 from ..models.layers.fuse_conv_bn import fuse_conv_bn
+from .delegating_module import DelegatingModule
 from ..utils.cpu_features import has_int8_dot_product, has_native_bf16
 
 __all__ = [
@@ -39,8 +40,8 @@ def resolve_dtype(dtype: str,
       precision every CUDA GPU computes; on another accelerator in fp16.
     - ``'fp16'``: fp16 on an accelerator; on a CPU, which has no fast fp16
       units but AMX-FP16, fp32.
-    - ``'int8'``: int8 on a CPU (static quantization), faster than bf16
-      where the CPU has int8 dot-product units (AMX-INT8, AVX512-VNNI,
+    - ``'int8'``: int8 on a CPU (static quantization), for CPUs with int8
+      dot-product units (AMX-INT8, AVX512-VNNI,
       AVX-VNNI); refused on other devices.
 
     Args:
@@ -94,17 +95,7 @@ def _to_float(out: Any) -> Any:
     return out
 
 
-class _Delegating(nn.Module):
-    """A wrapper that reads the attributes it lacks from ``self.module``."""
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return super().__getattr__(name)
-        except AttributeError:
-            return getattr(super().__getattr__('module'), name)
-
-
-class AutocastModule(_Delegating):
+class AutocastModule(DelegatingModule):
     """Run ``module`` under ``torch.autocast`` and hand back float32.
 
     Attributes the wrapper does not have are read from ``module``, so code
@@ -129,7 +120,7 @@ class AutocastModule(_Delegating):
         return _to_float(out)
 
 
-class FrozenCompiled(_Delegating):
+class FrozenCompiled(DelegatingModule):
     """``module`` compiled by Inductor with freezing (its weights become
     constants, which Inductor pre-packs and folds casts and quantization
     into), answering attribute lookups with ``module``'s.
@@ -212,7 +203,8 @@ def optimize_for_inference(
             ``calibration``). See :func:`resolve_dtype`. Defaults to
             ``'bf16'``.
         compile (bool): Compile the backbone. Defaults to True. The first
-            call per input shape compiles (tens of seconds on a CPU);
+            call per input shape compiles (the benchmarks' "first call"
+            column);
             freezing takes effect under ``torch.no_grad()``, as ``predict``
             and the Inferencer run.
         dynamic (bool, optional): ``torch.compile``'s ``dynamic``. Defaults

@@ -9,7 +9,7 @@ import numpy as np
 from ..utils import atomic_write
 from .onnx_export import INPUT_NAME
 
-__all__ = ['quantize_onnx_int8']
+__all__ = ['onnx_calibration_pixels', 'quantize_onnx_int8']
 
 
 class _PixelReader:
@@ -30,7 +30,8 @@ def quantize_onnx_int8(fp32_file: str, output_file: str,
     activations, as onnxruntime recommends for x86 CPUs; calibration by
     min-max over ``calibration``). Every op type of onnxruntime's QDQ
     registry is quantized except ``LayerNormalization``, whose int8 form
-    made the logits' error about ten times larger and the model slower.
+    makes the logits' error larger and the model slower
+    (docs/en/deployment.md gives the figures).
     The model is pre-processed by onnxruntime's ``quant_pre_process``
     (shape inference, graph optimisation) first, as its documentation
     asks.
@@ -65,3 +66,33 @@ def quantize_onnx_int8(fp32_file: str, output_file: str,
         with open(quantized, 'rb') as src, \
                 atomic_write(output_file, 'wb') as dst:
             dst.write(src.read())
+
+
+def onnx_calibration_pixels(model, images: List[str], batch_size: int,
+                            size: Optional[tuple] = None) -> list:
+    """Calibration images as our ONNX graph takes them: batches of float
+    RGB pixels in 0..255, prepared by ``model``'s test pipeline, resized to
+    ``size`` (H, W) for a static graph.
+
+    Args:
+        model (nn.Module): Our classifier (its config's test pipeline).
+        images (list[str]): Image files.
+        batch_size (int): Images per batch.
+        size (tuple, optional): The static graph's ``(H, W)``. Defaults to
+            None (a dynamic graph takes each image's own size).
+
+    Returns:
+        list[Tensor]: The batches.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    from .calibration import calibration_batches
+    batches = []
+    for batch in calibration_batches(model, images, batch_size):
+        pixels = torch.stack(batch).float().flip(1)  # BGR -> RGB
+        if size is not None:
+            pixels = F.interpolate(pixels, tuple(size), mode='bilinear',
+                                   align_corners=False)
+        batches.append(pixels)
+    return batches

@@ -8,21 +8,18 @@ output channel), calibrated on real images, converted, and then compiled by
 Inductor with freezing, which lowers the quantize/dequantize pairs around
 each convolution and linear layer to oneDNN's int8 kernels (VNNI, AMX-INT8).
 """
-from typing import Any, Iterable, List
+from typing import Iterable, List
 
 import torch
 import torch.nn as nn
 
-__all__ = ['QuantizedModule', 'quantize_int8', 'torchao_available']
+from ..utils import torchao_available
+from .delegating_module import DelegatingModule
+
+__all__ = ['QuantizedModule', 'quantize_int8']
 
 
-def torchao_available() -> bool:
-    """Whether torchao, which holds PyTorch's PT2E quantization, imports."""
-    import importlib.util
-    return importlib.util.find_spec('torchao') is not None
-
-
-class QuantizedModule(nn.Module):
+class QuantizedModule(DelegatingModule):
     """The quantized graph of a module, answering attribute lookups that
     the graph does not know with the original module (``with_cls_token``,
     ``patch_size``, ``out_type``...), so that code inspecting
@@ -34,16 +31,12 @@ class QuantizedModule(nn.Module):
         original (nn.Module): The module it was made from.
     """
 
+    delegate = '_original'
+
     def __init__(self, quantized: nn.Module, original: nn.Module) -> None:
         super().__init__()
         self.quantized = quantized
         object.__setattr__(self, '_original', original)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return super().__getattr__(name)
-        except AttributeError:
-            return getattr(object.__getattribute__(self, '_original'), name)
 
     def forward(self, *args, **kwargs):
         return self.quantized(*args, **kwargs)

@@ -12,6 +12,7 @@ from .official_detector import (CHECKPOINT_KINDS, checkpoint_kind,
 from .pretrained import (extract_state_dict, load_pretrained,
                          load_state_dict_checked, read_checkpoint,
                          unbuilt_prefixes)
+from .state_dict import unwrap_state_dict
 
 __all__ = [
     'CHECKPOINT_KINDS', 'TORCH_EQUIVALENT', 'CheckpointError',
@@ -21,5 +22,5 @@ __all__ = [
     'infer_official_arch', 'is_official_layout', 'load_checkpoint_file',
     'load_pretrained', 'load_state_dict_checked', 'mmpretrain_key',
     'official_key', 'read_checkpoint', 'save_atomic', 'state_dict_fit',
-    'unbuilt_prefixes'
+    'unbuilt_prefixes', 'unwrap_state_dict'
 ]

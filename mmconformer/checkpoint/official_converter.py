@@ -7,8 +7,10 @@ from typing import Any, Dict, Mapping, Tuple
 
 import torch
 
+from ..arch_zoo import ARCH_ZOO
 from ..version import __version__
 from .io import CheckpointError
+from .state_dict import unwrap_state_dict
 
 __all__ = [
     'KNOWN_TOP_LEVEL', 'ConversionError', 'is_official_layout',
@@ -18,12 +20,11 @@ __all__ = [
 
 StateDict = Dict[str, torch.Tensor]
 
-#: Published archs: (embed_dims, channel_ratio, depth) -> (name, num_heads).
-KNOWN_ARCHS = {
-    (384, 1, 12): ('tiny', 6),
-    (384, 4, 12): ('small', 6),
-    (576, 6, 12): ('base', 9),
-}
+#: Published archs: (embed_dims, channel_ratio, depth) -> (name, num_heads),
+#: read from the arch table (full names, not the one-letter aliases).
+KNOWN_ARCHS = {(arch['embed_dims'], arch['channel_ratio'], arch['depths']):
+               (name, arch['num_heads'])
+               for name, arch in ARCH_ZOO.items() if len(name) > 1}
 HEAD_KEYS = ('conv_cls_head.', 'trans_cls_head.')
 #: timm-style transformer names -> mmpretrain TransformerEncoderLayer names.
 TRANSFORMER_RENAMES = (
@@ -44,25 +45,18 @@ class ConversionError(CheckpointError):
 
 
 def _unwrap(checkpoint: Any) -> StateDict:
-    if isinstance(checkpoint, Mapping) and 'model' in checkpoint and \
-            isinstance(checkpoint['model'], Mapping):
-        checkpoint = checkpoint['model']
+    if isinstance(checkpoint, Mapping) and (
+            'state_dict' in checkpoint or any(
+                str(k).startswith('backbone.') for k in checkpoint)):
+        raise ConversionError(
+            'this checkpoint is already in the mmpretrain layout '
+            '(state_dict / backbone.* keys); load it directly')
     if not isinstance(checkpoint, Mapping) or not checkpoint:
         raise ConversionError(
             'expected an official Conformer checkpoint ({"model": '
             'state_dict} or a bare state dict), got '
             f'{type(checkpoint).__name__}')
-    if 'state_dict' in checkpoint or any(
-            str(k).startswith('backbone.') for k in checkpoint):
-        raise ConversionError(
-            'this checkpoint is already in the mmpretrain layout '
-            '(state_dict / backbone.* keys); load it directly')
-    bad = [k for k, v in checkpoint.items() if not torch.is_tensor(v)]
-    if bad:
-        raise ConversionError(
-            f'not a state dict: entry {bad[0]!r} is a '
-            f'{type(checkpoint[bad[0]]).__name__}, not a tensor')
-    return dict(checkpoint)
+    return unwrap_state_dict(checkpoint, ('model', ), ConversionError)
 
 
 def is_official_layout(state_dict: Mapping) -> bool:

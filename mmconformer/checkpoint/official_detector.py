@@ -3,12 +3,12 @@
 our mmdet 3.x configs, and which kind of Conformer checkpoint a file is."""
 from typing import Any, Dict, Mapping, Tuple
 
-import torch
 
 from ..version import __version__
 from .official_converter import (KNOWN_TOP_LEVEL, ConversionError,
                                  StateDict, infer_official_arch,
                                  is_official_layout, mmpretrain_key)
+from .state_dict import unwrap_state_dict
 
 __all__ = [
     'CHECKPOINT_KINDS', 'checkpoint_kind', 'convert_official_detector'
@@ -36,18 +36,6 @@ _DETECTOR_CONFIGS = {
 }
 
 
-def _state_dict_of(checkpoint: Any) -> Mapping:
-    if isinstance(checkpoint, Mapping):
-        for key in ('state_dict', 'model'):
-            if isinstance(checkpoint.get(key), Mapping):
-                return checkpoint[key]
-    if not isinstance(checkpoint, Mapping) or not checkpoint:
-        raise ConversionError(
-            f'expected a checkpoint (a dict of tensors), got '
-            f'{type(checkpoint).__name__}')
-    return checkpoint
-
-
 def checkpoint_kind(checkpoint: Any) -> str:
     """Which kind of Conformer checkpoint ``checkpoint`` is: a key of
     :data:`CHECKPOINT_KINDS`.
@@ -62,7 +50,7 @@ def checkpoint_kind(checkpoint: Any) -> str:
     Raises:
         ConversionError: none of these.
     """
-    state_dict = _state_dict_of(checkpoint)
+    state_dict = unwrap_state_dict(checkpoint, error=ConversionError)
     backbone = {k[len('backbone.'):]: v for k, v in state_dict.items()
                 if isinstance(k, str) and k.startswith('backbone.')}
     if backbone and is_official_layout(backbone):
@@ -111,11 +99,7 @@ def convert_official_detector(
         raise ConversionError(
             f'expected {CHECKPOINT_KINDS["official_detector"]}, got '
             f'{CHECKPOINT_KINDS[kind]}')
-    state_dict = _state_dict_of(checkpoint)
-    bad = [k for k, v in state_dict.items() if not torch.is_tensor(v)]
-    if bad:
-        raise ConversionError(f'not a state dict: entry {bad[0]!r} is a '
-                              f'{type(state_dict[bad[0]]).__name__}')
+    state_dict = unwrap_state_dict(checkpoint, error=ConversionError)
     backbone = {k[len('backbone.'):]: v for k, v in state_dict.items()
                 if k.startswith('backbone.')}
     unknown = sorted(k for k in backbone if not KNOWN_TOP_LEVEL.match(k))

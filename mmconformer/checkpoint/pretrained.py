@@ -19,6 +19,7 @@ from mmengine.logging import print_log
 from .compatibility import check_compatible, state_dict_fit
 from .io import CheckpointError, load_checkpoint_file
 from .official_converter import convert_official_state_dict, is_official_layout
+from .state_dict import unwrap_state_dict
 
 
 def read_checkpoint(path: str) -> Mapping:
@@ -33,22 +34,10 @@ def read_checkpoint(path: str) -> Mapping:
 
 def extract_state_dict(checkpoint: Mapping) -> Dict[str, torch.Tensor]:
     """The mmpretrain-layout state dict of a checkpoint of either layout."""
-    if not isinstance(checkpoint, Mapping):
-        raise CheckpointError(
-            f'a checkpoint must be a dict, got {type(checkpoint).__name__}')
-    state = checkpoint
-    for key in ('state_dict', 'model'):
-        if key in checkpoint and isinstance(checkpoint[key], Mapping):
-            state = checkpoint[key]
-            break
+    state = unwrap_state_dict(checkpoint)
     if is_official_layout(state):
         state = convert_official_state_dict(state)[0]
-    bad = [k for k, v in state.items() if not torch.is_tensor(v)]
-    if bad:
-        raise CheckpointError(
-            f'not a state dict of weights: entry {bad[0]!r} is a '
-            f'{type(state[bad[0]]).__name__}, not a tensor', 'not_checkpoint')
-    return dict(state)
+    return state
 
 
 def unbuilt_prefixes(module: nn.Module) -> Tuple[str, ...]:

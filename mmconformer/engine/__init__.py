@@ -7,12 +7,12 @@ from .hooks import (AtomicCheckpointHook, EpochRNGHook, FiniteLossHook,
                     NonFiniteLossError)
 from .optimizers import (BF16AutocastOptimWrapper,
                          PortableOptimWrapperConstructor)
-from .runner import PortableRunner, build_runner, use_tta
+from .runner import PortableRunner, build_runner, train_demo, use_tta
 
 __all__ = [
     'AtomicCheckpointHook', 'AtomicLocalBackend', 'BF16AutocastOptimWrapper',
     'EpochRNGHook', 'FiniteLossHook', 'NonFiniteLossError',
     'PortableOptimWrapperConstructor', 'PortableRunner', 'build_runner',
     'mmengine_checkpoint_safe_globals', 'register_mmengine_safe_globals',
-    'restricted_getattr', 'use_tta'
+    'restricted_getattr', 'train_demo', 'use_tta'
 ]

@@ -6,6 +6,7 @@ A tool's ``main(argv)`` is wrapped by :func:`cli_main`; anything the user can
 fix is raised as :class:`ToolError` (or as an error class the tool names)
 and printed as one ``error: ...`` line with exit status 1, no traceback.
 """
+import argparse
 import functools
 import os.path as osp
 import re
@@ -16,6 +17,7 @@ from . import accelerator
 from .quiet import silence_known_warnings
 
 __all__ = [
+    'add_calibration_args', 'add_classifier_args', 'int_at_least',
     'ToolError', 'check_files', 'check_device', 'cli_main', 'one_line',
     'tool_logger'
 ]
@@ -112,3 +114,47 @@ def cli_main(*user_errors: Type[BaseException]) -> Callable:
         return run
 
     return decorate
+
+
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type``: an int of at least ``minimum``; anything else
+    is refused with a message that names the value and the bound."""
+
+    def parse(text: str) -> int:
+        if text.lstrip('-').isdigit() and int(text) >= minimum:
+            return int(text)
+        raise argparse.ArgumentTypeError(f'must be an int >= {minimum}, '
+                                         f'got {text!r}')
+
+    return parse
+
+
+def add_classifier_args(parser: argparse.ArgumentParser,
+                        cfg_options: bool = True) -> None:
+    """The arguments of every tool that loads our classifier: ``config``
+    and ``checkpoint`` (positional), ``--non-strict`` and, unless told not
+    to, ``--cfg-options``."""
+    from mmengine.config import DictAction
+    parser.add_argument('config', help='classifier config file')
+    parser.add_argument('checkpoint', help='checkpoint file (ours or the '
+                        'official layout; a local path or a URL)')
+    parser.add_argument('--non-strict', action='store_true',
+                        help='load a checkpoint that does not fit the '
+                        'config: the weights that fit, and a few lines on '
+                        'what was left out (default: refuse it)')
+    if cfg_options:
+        parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                            help='override config settings, key=value')
+
+
+def add_calibration_args(parser: argparse.ArgumentParser,
+                         default_images: str) -> None:
+    """``--calib-dir DIR`` and ``--calib-images N`` of the tools that
+    quantize to int8; ``default_images`` says what is calibrated on without
+    ``--calib-dir``."""
+    parser.add_argument('--calib-dir', default=None, metavar='DIR',
+                        help='int8: images to calibrate on (recursively; '
+                        f'default: {default_images})')
+    parser.add_argument('--calib-images', type=int_at_least(1), default=64,
+                        help='int8: how many calibration images, evenly '
+                        'spaced')

@@ -53,12 +53,23 @@ class _DropMessages(logging.Filter):
         return not str(record.msg).startswith(self.prefixes)
 
 
-def silence_known_warnings() -> None:
-    """Ignore exactly :data:`KNOWN_THIRD_PARTY_WARNINGS` and
-    :data:`KNOWN_THIRD_PARTY_LOG_LINES` in this process (for a tool's
-    ``main``; the filters stay until the process ends)."""
+def silence_known_warnings(log_lines: bool = True) -> None:
+    """Ignore exactly :data:`KNOWN_THIRD_PARTY_WARNINGS` and, unless told
+    not to, :data:`KNOWN_THIRD_PARTY_LOG_LINES`.
+
+    The warning filters are added to ``warnings.filters`` (inside
+    ``warnings.catch_warnings()`` they last as long as that block); the
+    log-line filters are added to their loggers and last until the process
+    ends. A tool's ``main`` (:func:`~mmconformer.utils.cli_main`) silences
+    both for its process.
+
+    Args:
+        log_lines (bool): Also drop the known log lines. Defaults to True.
+    """
     for message, category in KNOWN_THIRD_PARTY_WARNINGS:
         warnings.filterwarnings('ignore', message=message, category=category)
+    if not log_lines:
+        return
     for name, prefix in KNOWN_THIRD_PARTY_LOG_LINES:
         logger = logging.getLogger(name)
         if not any(isinstance(f, _DropMessages) and prefix in f.prefixes

@@ -11,15 +11,17 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
+from ..models.heads.dual_branch_cls_head import BRANCHES
 from ..models.layers.utils import tokens_to_map
 
 __all__ = [
-    'BRANCHES', 'METHODS', 'branch_cam', 'cls_token_attention',
+    'CAM_BRANCHES', 'METHODS', 'branch_cam', 'cls_token_attention',
     'combine_branch_cams', 'load_rgb', 'prepare_input', 'target_layer'
 ]
 
-#: ``--branch`` values: the CNN branch, the transformer branch, both.
-BRANCHES = ('conv', 'trans', 'both')
+#: What a CAM can explain: each branch's logits, or their sum (``'both'``,
+#: the classifier's prediction); the head's ``BRANCHES`` are the first two.
+CAM_BRANCHES = BRANCHES + ('both', )
 #: ``--method`` values -> grad-cam class names.
 METHODS = {
     'gradcam': 'GradCAM',
@@ -134,7 +136,7 @@ def target_layer(model: nn.Module, branch: str, block: int = -1) -> nn.Module:
             ``conv_trans_k``; negative values count from the end. Defaults
             to -1, the last block.
     """
-    _check_choice('branch', branch, BRANCHES[:2])
+    _check_choice('branch', branch, BRANCHES)
     index = _block_index(model, block)
     backbone = model.backbone
     if index == 1:
@@ -217,7 +219,7 @@ def branch_cam(model: nn.Module,
         np.ndarray: ``H x W`` float32 in [0, 1], at the image's resolution.
         The model's mode is restored, and no gradients are left behind.
     """
-    _check_choice('branch', branch, BRANCHES)
+    _check_choice('branch', branch, CAM_BRANCHES)
     _check_choice('method', method, METHODS)
     if branch == 'both':
         maps = [branch_cam(model, image, b, method, target_category,

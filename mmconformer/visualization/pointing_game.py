@@ -8,11 +8,12 @@ import numpy as np
 import torch.nn as nn
 from PIL import Image
 
-from .cam import BRANCHES, METHODS, branch_cam, combine_branch_cams
+from .cam import CAM_BRANCHES, METHODS, branch_cam, combine_branch_cams
 
 __all__ = [
     'DEFAULT_METHODS', 'pointing_game', 'find_image_mask_pairs',
-    'format_pointing_game', 'hit', 'pointing_game_figure'
+    'format_pointing_game', 'hit', 'pointing_game_figure',
+    'report_pointing_game'
 ]
 
 
@@ -86,7 +87,7 @@ def pointing_game(model: nn.Module,
         if method not in METHODS:
             raise ValueError(f'method must be one of {list(METHODS)}, got '
                              f'{method!r}')
-    hits = {f'{b}/{m}': [] for b in BRANCHES for m in methods}
+    hits = {f'{b}/{m}': [] for b in CAM_BRANCHES for m in methods}
     areas, centres, classes = [], [], []
     for index, (image, mask_path) in enumerate(pairs):
         mask = np.asarray(Image.open(mask_path).convert('L')) > 0
@@ -130,7 +131,7 @@ def format_pointing_game(result: Dict[str, object],
         f'{100 * result["centre"]:.1f}%)',
         f'{"branch":<8}' + ''.join(f'{m:>11}' for m in methods)
     ]
-    for branch in BRANCHES:
+    for branch in CAM_BRANCHES:
         lines.append(f'{branch:<8}' + ''.join(
             f'{100 * result["hit_rate"][f"{branch}/{m}"]:>10.1f}%'
             for m in methods))
@@ -183,3 +184,71 @@ def pointing_game_figure(model: nn.Module,
     fig.suptitle('GradCAM of each branch (+: the maximum)', fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def report_pointing_game(model: nn.Module,
+                         data_root: str,
+                         methods: Sequence[str] = DEFAULT_METHODS,
+                         split: str = 'val',
+                         input_size: Optional[int] = None,
+                         target_block: int = -1,
+                         limit: Optional[int] = None,
+                         json_path: Optional[str] = None,
+                         figure_path: Optional[str] = None,
+                         meta: Optional[dict] = None,
+                         progress: Optional[Callable[[int], None]] = None
+                         ) -> Dict[str, object]:
+    """Play the pointing game on a shapes split and report it: the table
+    printed, the rates written as JSON and the figure drawn, each where
+    asked (files written atomically).
+
+    Args:
+        model (nn.Module): Our classifier.
+        data_root (str): A shapes dataset made with masks.
+        methods (Sequence[str]): CAM methods. Defaults to
+            :data:`DEFAULT_METHODS`.
+        split (str): The split to score. Defaults to ``'val'``.
+        input_size (int, optional): Short side of the CAM input. Defaults
+            to None (the model's test size).
+        target_block (int): The block whose output the CAMs explain.
+            Defaults to -1.
+        limit (int, optional): Score only the first ``limit`` images.
+            Defaults to None (all).
+        json_path (str, optional): Where to write the rates (and ``meta``).
+            Defaults to None.
+        figure_path (str, optional): Where to draw one image per class
+            with both branches' GradCAM maps. Defaults to None.
+        meta (dict, optional): Written beside the rates (config,
+            checkpoint...). Defaults to None.
+        progress (Callable[[int], None], optional): Called with the count
+            of images scored. Defaults to None.
+
+    Returns:
+        dict: What :func:`pointing_game` returns.
+
+    Raises:
+        FileNotFoundError: ``data_root`` has no such split or no masks.
+        ValueError: a method or block that does not exist.
+    """
+    import json
+
+    from ..utils import atomic_write
+    pairs = find_image_mask_pairs(data_root, split)
+    pairs = pairs[:limit] if limit else pairs
+    result = pointing_game(model, pairs, methods, input_size,
+                           progress=progress, target_block=target_block)
+    print(format_pointing_game(result, split))
+    if json_path:
+        with atomic_write(json_path, 'w') as f:
+            json.dump(dict(result, **(meta or {}), input_size=input_size,
+                           target_block=target_block), f, indent=2)
+    if figure_path:
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+        fig = pointing_game_figure(model, pairs, input_size, target_block)
+        with atomic_write(figure_path, 'wb') as f:
+            fig.savefig(f, format='png', dpi=100)
+        plt.close(fig)
+        print(f'Saved {figure_path}')
+    return result

@@ -4,7 +4,7 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ['colorize_labels', 'segmentation_figure']
+__all__ = ['colorize_labels', 'draw_val_predictions', 'segmentation_figure']
 
 
 def colorize_labels(labels: np.ndarray,
@@ -82,3 +82,37 @@ def segmentation_figure(rows: Sequence[Tuple[np.ndarray, np.ndarray,
         fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
+
+
+def draw_val_predictions(runner, path: str, count: int, title: str) -> None:
+    """Run a trained segmentation runner's model on ``count`` evenly spaced
+    val images and draw them beside their ground truth and prediction
+    (:func:`segmentation_figure`), written atomically to ``path``.
+
+    Args:
+        runner (Runner): A trained mmseg runner.
+        path (str): The PNG to write.
+        count (int): How many val images.
+        title (str): The figure's title.
+    """
+    import torch
+    from mmengine.dataset import pseudo_collate
+
+    from ..utils import atomic_write
+    dataset = runner.val_dataloader.dataset
+    indices = np.linspace(0, len(dataset) - 1, min(count, len(dataset)))
+    rows = []
+    runner.model.eval()
+    for index in indices.round().astype(int):
+        item = dataset[int(index)]
+        with torch.no_grad():
+            result = runner.model.test_step(pseudo_collate([item]))[0]
+        bgr = item['inputs'].permute(1, 2, 0).numpy()
+        rows.append((np.ascontiguousarray(bgr[..., ::-1]),
+                     item['data_samples'].gt_sem_seg.data[0].numpy(),
+                     result.pred_sem_seg.data[0].numpy()))
+    meta = dataset.metainfo
+    fig = segmentation_figure(rows, meta['classes'], meta['palette'],
+                              title=title)
+    with atomic_write(path, 'wb') as f:
+        fig.savefig(f, format='png', dpi=120)

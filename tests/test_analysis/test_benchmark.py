@@ -6,13 +6,14 @@ import torch
 from _helpers import CONFIG_DIR, TINY_ARCH
 from mmengine.config import Config
 
-from mmconformer.analysis.benchmark import (Variant, build_pair,
+from _helpers import load_benchmark_tables
+
+from mmconformer.analysis.benchmark import (BaseBenchmark, BenchmarkSpec,
+                                            Variant, build_models,
                                             classifier_cfg_from_arch,
-                                            gemm_ops, gemm_peak,
-                                            machine_description, make_step,
-                                            reference_cfg, speed_ratios,
-                                            time_interleaved)
-from mmconformer.utils import cpu_features
+                                            gemm_ops, gemm_peak, make_step,
+                                            reference_cfg, speed_ratios)
+from mmconformer.utils import cpu_features, machine_description
 
 DEMO = osp.join(CONFIG_DIR, 'demo', 'conformer-tiny-p16_1xb32_shapes.py')
 CUSTOM = dict(
@@ -39,7 +40,7 @@ def test_reference_is_built_from_the_same_config():
 
 
 def test_pair_has_same_weights_and_logits():
-    models = build_pair(CUSTOM)
+    models = build_models(CUSTOM)
     assert type(models['mmpretrain'].backbone).__name__ == 'Conformer'
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
@@ -65,7 +66,7 @@ def test_gemm_ops_are_the_models_own():
     """Batch 2 at 64x64, patch 32: 2x2 tokens + the class token = 5 per
     image; the qkv projection is a (10 x 32) @ (32 x 96) GEMM, attention
     q @ k^T is (2 heads * 2 images) x (5 x 16) @ (16 x 5)."""
-    model = build_pair(CUSTOM)['mmconformer']
+    model = build_models(CUSTOM, {'mmconformer'})['mmconformer']
     ops = gemm_ops(model, torch.randn(2, 3, 64, 64))
     assert ('linear', 10, 32, 96) in ops
     assert ('bmm', 4, 5, 16, 5) in ops and ('bmm', 4, 5, 5, 16) in ops
@@ -77,7 +78,7 @@ def test_gemm_ops_are_the_models_own():
 
 
 def test_gemm_peak_reports_its_best_op():
-    model = build_pair(CUSTOM)['mmconformer']
+    model = build_models(CUSTOM, {'mmconformer'})['mmconformer']
     peak = gemm_peak(model, torch.randn(2, 3, 64, 64), 'fp32', 'cpu',
                      repeats=1)
     assert peak['gflops_per_s'] > 0
@@ -85,67 +86,70 @@ def test_gemm_peak_reports_its_best_op():
 
 
 def test_training_step_updates_weights_and_interleaves():
-    model = build_pair(CUSTOM)['mmconformer']
+    model = build_models(CUSTOM, {'mmconformer'})['mmconformer']
     x, y = torch.randn(2, 3, 64, 64), torch.tensor([1, 2])
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
     step = make_step(model.train(), 'train', x, y, 'cpu', 'fp32', opt)
     before = model.head.conv_cls_head.weight.clone()
     order = []
-    times = time_interleaved(
-        {'a': lambda: (order.append('a'), step()),
-         'b': lambda: order.append('b')}, 'cpu', warmup=1, repeats=2)
-    assert order == ['a', 'b'] * 3
-    assert len(times['a']) == len(times['b']) == 2
+    bench = BaseBenchmark(BenchmarkSpec(CUSTOM, warmup=1, repeats=2))
+    timed = bench.time_steps({'a': lambda: (order.append('a'), step()),
+                              'b': lambda: order.append('b')})
+    # the first call, one warm-up round, two timed rounds: interleaved
+    assert order == ['a', 'b'] * 4
+    assert len(timed['times']['a']) == len(timed['times']['b']) == 2
+    assert set(timed['first']) == {'a', 'b'}
     assert not torch.equal(before, model.head.conv_cls_head.weight)
 
 
-def test_sweep_ratios_pick_mmpretrain_default_and_fastest():
+def test_mmpretrains_model_is_built_only_when_a_variant_runs_it():
+    assert set(build_models(CUSTOM, {'mmconformer'})) == {'mmconformer'}
+    spec = BenchmarkSpec(CUSTOM, variants=[Variant('mmconformer', 'fp32',
+                                                   True, 'fast')])
+    assert set(BaseBenchmark(spec).models) == {'mmconformer'}
 
-    def row(impl, dtype, cl, img_per_s):
-        return dict(impl=impl, dtype=dtype, mode='infer',
-                    setting=Variant(impl, dtype, cl).setting,
-                    img_per_s=img_per_s)
 
-    rows = [row('mmconformer', 'fp32', True, 13.0),
-            row('mmconformer', 'bf16', True, 25.0),
-            row('mmpretrain', 'fp32', False, 10.0),
-            row('mmpretrain', 'fp32', True, 12.0),
-            row('mmpretrain', 'bf16', False, 15.0),
-            row('mmpretrain', 'bf16', True, 20.0)]
-    ratios = {r['note']: (r['numerator'], r['denominator'], r['ratio'])
+def _row(impl, dtype, cl, img_per_s, runtime='eager', mode='infer'):
+    return dict(impl=impl, dtype=dtype, mode=mode, runtime=runtime,
+                setting=Variant(impl, dtype, cl, runtime).setting,
+                img_per_s=img_per_s)
+
+
+def test_every_row_is_divided_by_one_baseline():
+    rows = [_row('mmconformer', 'fp32', True, 13.0),
+            _row('mmconformer', 'bf16', True, 25.0),
+            _row('mmpretrain', 'fp32', False, 10.0),
+            _row('mmpretrain', 'bf16', True, 20.0),
+            _row('mmconformer', 'bf16', True, 30.0, 'fast'),
+            _row('mmconformer', 'fp32', True, 4.0, mode='train'),
+            _row('mmpretrain', 'fp32', False, 5.0, mode='train')]
+    # default: mmpretrain's fp32 eager model, per mode
+    ratios = {(r['mode'], r['numerator']): (r['denominator'], r['ratio'])
               for r in speed_ratios(rows)}
     assert ratios == {
-        'both defaults': ('mmconformer cl', 'mmpretrain fp32', 1.3),
-        'mmpretrain default': ('mmconformer cl+bf16', 'mmpretrain fp32',
-                               2.5),
-        'mmpretrain fastest': ('mmconformer cl+bf16', 'mmpretrain cl+bf16',
-                               1.25)}
+        ('infer', 'mmconformer cl'): ('mmpretrain fp32', 1.3),
+        ('infer', 'mmconformer cl+bf16'): ('mmpretrain fp32', 2.5),
+        ('infer', 'mmpretrain cl+bf16'): ('mmpretrain fp32', 2.0),
+        ('infer', 'mmconformer fast-bf16'): ('mmpretrain fp32', 3.0),
+        ('train', 'mmconformer cl'): ('mmpretrain fp32', 0.8)}
+    # a named baseline
+    named = {r['numerator']: r['ratio']
+             for r in speed_ratios(rows, 'mmconformer cl+bf16')}
+    assert named['mmconformer fast-bf16'] == pytest.approx(1.2)
+    assert named['mmpretrain fp32'] == pytest.approx(0.4)
+    # no mmpretrain fp32 row: the first mmpretrain row; none: the first row
+    assert speed_ratios(rows[3:5])[0]['denominator'] == 'mmpretrain cl+bf16'
+    assert speed_ratios(rows[:2])[0]['denominator'] == 'mmconformer cl'
 
 
-def test_fast_path_ratios():
-
-    def row(impl, dtype, runtime, img_per_s, cl=True):
-        return dict(impl=impl, dtype=dtype, mode='infer', runtime=runtime,
-                    setting=Variant(impl, dtype, cl, runtime).setting,
-                    img_per_s=img_per_s)
-
-    rows = [row('mmconformer', 'fp32', 'eager', 13.0),
-            row('mmpretrain', 'fp32', 'eager', 10.0, cl=False),
-            row('mmpretrain', 'bf16', 'eager', 20.0),
-            row('mmpretrain', 'bf16', 'compiled', 25.0),
-            row('mmconformer', 'fp32', 'fast', 15.6),
-            row('mmconformer', 'bf16', 'fast', 30.0),
-            row('mmconformer', 'fp32', 'onnxruntime', 6.5)]
-    ratios = {(r['numerator'], r['denominator']): r['ratio']
-              for r in speed_ratios(rows)}
-    assert ratios[('mmconformer fast-bf16',
-                   'mmpretrain cl+bf16+compile')] == pytest.approx(1.2)
-    assert ratios[('mmconformer fast-bf16',
-                   'mmpretrain fp32')] == pytest.approx(3.0)
-    assert ratios[('mmconformer fast-fp32',
-                   'mmconformer cl')] == pytest.approx(1.2)
-    assert ratios[('mmconformer onnxrt',
-                   'mmconformer cl')] == pytest.approx(0.5)
+def test_latency_ratios_are_the_baselines_p50_over_the_rows():
+    rows = [dict(impl='mmconformer', setting='fast-bf16', mode='latency',
+                 p50_ms=40.0),
+            dict(impl='mmpretrain', setting='fp32', mode='latency',
+                 p50_ms=120.0)]
+    (ratio, ) = speed_ratios(rows)
+    assert (ratio['numerator'], ratio['ratio']) == \
+        ('mmconformer fast-bf16', pytest.approx(3.0))
 
 
 def test_machine_description_names_the_bf16_flags(monkeypatch, tmp_path):
@@ -221,24 +225,25 @@ def _report(**extra):
 
 
 def test_markdown_report_of_a_comparison():
-    from mmconformer.analysis.benchmark import markdown_report
+    markdown_report = load_benchmark_tables().markdown_report
     text = markdown_report(_report())
     assert 'Machine: Some CPU (avx512f), 2 threads; AMX no, AVX512-BF16 ' \
         'yes, AVX512-VNNI yes, AVX-VNNI no; torch 2.14.1; 2026-12-04.' in text
     assert 'GEMM peak (the best of the model\'s own GEMMs): fp32 217 ' \
         'GFLOP/s.' in text
     assert 'Command: `python tools/x.py`' in text
-    assert '| mmconformer cl | infer | 13.00 | 130 | 60% | 50 |' in text
-    assert '| mmpretrain fp32 | infer | 10.00 | 105 | 48% | 120 |' in text
+    assert '| mmpretrain fp32 | infer | 10.00 | 105 | 48% | 120 | ' \
+        'baseline |' in text
     # the ratio is computed from the rows, not copied from the file
-    assert '| mmconformer cl / mmpretrain fp32 (same dtype) | infer | ' \
-        '1.30x |' in text
+    assert '| x mmpretrain fp32 |' in text
+    assert '| mmconformer cl | infer | 13.00 | 130 | 60% | 50 | 1.30x |' \
+        in text
     with pytest.raises(ValueError, match='not a benchmark'):
         markdown_report(dict(images=3))
 
 
 def test_markdown_report_of_fast_path_numerics():
-    from mmconformer.analysis.benchmark import markdown_report
+    markdown_report = load_benchmark_tables().markdown_report
     text = markdown_report(dict(
         images=300, top1_agreement=0.99, max_rel_diff=0.0154,
         reference_top1=0.94, candidate_top1=0.9367, dtype='bf16',
@@ -251,8 +256,9 @@ def test_markdown_report_of_fast_path_numerics():
 def test_generated_tables_are_replaced_between_their_markers(tmp_path):
     import json
 
-    from mmconformer.analysis.benchmark import (markdown_report,
-                                                render_generated_tables)
+    tables = load_benchmark_tables()
+    markdown_report = tables.markdown_report
+    render_generated_tables = tables.render_generated_tables
     (tmp_path / 'docs').mkdir()
     (tmp_path / 'docs' / 'r.json').write_text(json.dumps(_report()))
     doc = ('# Title\n\nprose\n<!-- benchmark-table: docs/r.json -->\n'

@@ -8,7 +8,6 @@ import torch
 from _helpers import call_main, load_tool
 
 from mmconformer.analysis import gpu_check
-from mmconformer.analysis.benchmark import markdown_report
 from mmconformer.apis import resolve_dtype
 from mmconformer.utils import accelerator
 
@@ -118,7 +117,7 @@ def test_the_budget_skips_the_rest_and_failures_are_recorded():
              gpu_check.GpuTask('b', task(50, fail=True)),
              gpu_check.GpuTask('c', task(200)),
              gpu_check.GpuTask('d', task(1))]
-    report = gpu_check.run_gpu_check('cmd', budget_s=300, tasks=tasks,
+    report = gpu_check.run_gpu_check('cmd', tasks, budget_s=300,
                                      clock=lambda: now[0])
     assert report['sections'] == {
         'a': dict(done=True),
@@ -136,17 +135,19 @@ def test_the_tool_writes_one_json_whose_tables_render(fake_gpu, monkeypatch,
                         lambda spec, mode, variant: 3 * 2**30 if spec.
                         model_cfg['backbone'].get('with_cp') is False else
                         2**30)
-    monkeypatch.setattr(gpu_check, '_run_tests', lambda: dict(
+    tool = load_tool('analysis_tools/gpu_check.py')
+    monkeypatch.setattr(tool, 'run_gpu_tests', lambda: dict(
         command='pytest tests -m gpu', exit_status=0,
         summary='3 passed in 9.0s', seconds=9.0))
     out_json = tmp_path / 'gpu_check.json'
-    code, out, err = call_main(load_tool('analysis_tools/gpu_check.py'),
-                               capsys, '--json', out_json)
+    code, out, err = call_main(tool, capsys, '--json', out_json)
     assert code == 0, err
     report = json.loads(out_json.read_text())
     assert report['gpu'] == 'Fake GPU' and len(report['sections']) == 8
-    text = markdown_report(report)
-    assert text in out
+    assert 'tests: 3 passed in 9.0s' in out
+    assert 'train/tiny-p16: measured' in out
+    from _helpers import load_benchmark_tables
+    text = load_benchmark_tables().markdown_report(report)
     assert text.startswith('GPU: Fake GPU; torch ')
     assert '`pytest tests -m gpu`: 3 passed in 9.0s (exit status 0).' in text
     assert '| mmconformer cl+fp16 | train | 100.00 |' in text

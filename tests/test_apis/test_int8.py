@@ -168,13 +168,11 @@ def test_onnxruntime_int8_export(setup, capsys):
 
 def test_pixels_for_onnxruntime_are_rgb(setup):
     """The graph takes RGB pixels; the pipeline gives BGR."""
-    tool = load_tool('deployment/pytorch2onnx.py')
-    args = tool.build_parser().parse_args([
-        str(setup['config']), str(setup['ckpt']), '--output-file', 'x.onnx',
-        '--shape', '32', '32', '--quantize', 'int8', '--calib-dir',
-        str(setup['data'] / 'train'), '--calib-images', '2'])
-    # a static graph takes one image a batch (--batch-size 1)
-    pixels = torch.cat(tool.calibration_pixels(setup['model'], args))
+    from mmconformer.apis import onnx_calibration_pixels
+    images = find_images(str(setup['data'] / 'train'), 2)
+    # a static graph takes one image a batch, at its size
+    pixels = torch.cat(onnx_calibration_pixels(setup['model'], images, 1,
+                                               (32, 32)))
     bgr = torch.stack(next(calibration_batches(
         setup['model'], find_images(str(setup['data'] / 'train'), 2), 2)))
     assert pixels.shape == (2, 3, 32, 32)

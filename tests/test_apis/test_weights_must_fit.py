@@ -151,7 +151,8 @@ def with_shapes(setup):
 
 @pytest.mark.parametrize('case', CASES)
 @pytest.mark.parametrize('name', TOOLS)
-def test_tools(with_shapes, name, case, capsys):
+def test_every_tool_loads_only_weights_that_fit(with_shapes, name, case,
+                                                capsys):
     if name == 'deployment/pytorch2onnx.py':
         pytest.importorskip('onnxscript')
     image = str(next((with_shapes['shapes'] / 'val' / 'disc').iterdir()))

@@ -96,7 +96,8 @@ def write(path, data: bytes):
     ('open', 'refused', r'would import or call (io\.)?open,.*could run code'),
     ('os_system', 'refused', 'would import or call (os|posix).system'),
 ])
-def test_diagnosis(tmp_path, real, kind, reason, match):
+def test_each_fault_is_named_with_its_reason(tmp_path, real, kind,
+                                             reason, match):
     path = tmp_path / 'ckpt.pth'
     if kind == 'missing':
         pass
@@ -310,7 +311,7 @@ def test_fuzz_cli_in_a_real_process(tmp_path, real):
 def test_legacy_format_bit_flips_are_caught_or_harmless(tmp_path, real):
     """torch's legacy format has no checksums: a flip in its pickle either
     fails with one clear error, or leaves a checkpoint whose keys and shapes
-    still fit (then it is not detectable; see README "Errors and limits")."""
+    still fit (then it is not detectable; see docs/en/errors_and_limits.md)."""
     rng = np.random.default_rng(2)
     data = real['legacy']
     storage_bytes = sum(8 + v.untyped_storage().nbytes()

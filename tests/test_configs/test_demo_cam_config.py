@@ -11,21 +11,32 @@ CAM_DEMO = osp.join(CONFIG_DIR, 'demo',
                     'conformer-tiny-p16_1xb16-8e_shapes-160px.py')
 
 
-def test_recipe():
+def test_config_is_what_its_name_and_header_say():
+    """``1xb16-8e_shapes-160px``: batch 16 on one process, 8 epochs, the
+    160 px shapes; the header: the demo's model loaded whole, at the demo's
+    learning rate, with a 20-iteration warm-up, and a cosine over the 8
+    epochs, validated and saved once at the end."""
+    import re
+    batch, epochs, size = map(int, re.search(
+        r'1xb(\d+)-(\d+)e_shapes-(\d+)px', CAM_DEMO).groups())
     cfg = Config.fromfile(CAM_DEMO)
+    demo = Config.fromfile(osp.join(CONFIG_DIR, 'demo',
+                                    'conformer-tiny-p16_1xb32_shapes.py'))
     assert cfg.load_from == 'work_dirs/demo/epoch_7.pth'
-    assert cfg.model.head.num_classes == 6  # the demo's classes, its head
-    assert cfg.train_dataloader.batch_size == 16
-    assert cfg.optim_wrapper.optimizer.lr == 5e-4
+    assert cfg.model.head.num_classes == demo.model.head.num_classes
+    assert cfg.optim_wrapper.optimizer.lr == demo.optim_wrapper.optimizer.lr
+    assert cfg.train_dataloader.batch_size == batch
+    assert cfg.img_size == size
     warmup, cosine = cfg.param_scheduler
     assert (warmup.type, warmup.end, warmup.by_epoch) == ('LinearLR', 20,
                                                           False)
     assert (cosine.type, cosine.T_max, cosine.end) == ('CosineAnnealingLR',
-                                                       8, 8)
-    assert cfg.train_cfg.max_epochs == 8 and cfg.train_cfg.val_interval == 8
-    assert cfg.default_hooks.checkpoint.interval == 8
+                                                       epochs, epochs)
+    assert cfg.train_cfg.max_epochs == epochs
+    assert cfg.train_cfg.val_interval == epochs
+    assert cfg.default_hooks.checkpoint.interval == epochs
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        assert cfg[loader].dataset.data_root == 'data/shapes-160'
+        assert cfg[loader].dataset.data_root == f'data/shapes-{size}'
 
 
 def test_pipelines_keep_the_160px_images(tmp_path):

@@ -4,7 +4,7 @@ import os.path as osp
 
 import pytest
 import torch
-from _helpers import CONFIG_DIR, randomize_batchnorm
+from _helpers import CONFIG_DIR, REPO_ROOT, randomize_batchnorm
 from _official_layout import to_official
 from mmengine.config import Config
 from mmengine.logging import HistoryBuffer, MessageHub
@@ -53,17 +53,33 @@ def test_backbone_from_any_checkpoint_head_new(tmp_path, pretrained,
     assert 0.01 < std < 0.03
 
 
-def test_recipe():
+def test_config_is_the_recipe_its_docs_state():
+    """docs/en/finetune.md's "The recipe:" paragraph, number for number:
+    the config must train as the page says."""
+    import re
+    with open(osp.join(REPO_ROOT, 'docs', 'en', 'finetune.md')) as f:
+        text = ' '.join(f.read().split())
+    recipe = re.search(
+        r'The recipe: AdamW at lr (\S+) for (\d+) images .*?weight decay '
+        r'(\S+), a (\d+)-epoch warm-up then cosine to (\S+), (\d+) epochs, '
+        r'no Mixup/CutMix, label smoothing ([0-9.]+)', text)
+    assert recipe, 'finetune.md no longer states the recipe'
+    lr, batch, decay, warmup_epochs, min_lr, epochs, smoothing = \
+        recipe.groups()
     cfg = Config.fromfile(FINETUNE)
-    assert cfg.model.train_cfg is None  # no Mixup/CutMix
-    assert cfg.data_preprocessor.num_classes == 10
-    assert cfg.train_dataloader.dataset.type == 'CustomDataset'
-    assert cfg.train_dataloader.dataset.data_prefix == 'train'
-    assert cfg.optim_wrapper.optimizer.lr == pytest.approx(1e-4)
-    assert cfg.train_cfg.max_epochs == 30
+    optimizer = cfg.optim_wrapper.optimizer
+    assert optimizer.type == 'AdamW'
+    assert optimizer.lr == pytest.approx(float(lr))
+    assert optimizer.weight_decay == pytest.approx(float(decay))
+    assert cfg.auto_scale_lr.base_batch_size == int(batch)
+    assert cfg.train_dataloader.batch_size == int(batch)
+    assert cfg.train_cfg.max_epochs == int(epochs)
     warmup, cosine = cfg.param_scheduler
-    assert (warmup.type, warmup.end) == ('LinearLR', 1)
+    assert (warmup.type, warmup.end) == ('LinearLR', int(warmup_epochs))
     assert (cosine.type, cosine.begin, cosine.end) == (
-        'CosineAnnealingLR', 1, 30)
-    assert cfg.auto_scale_lr.base_batch_size == 32
+        'CosineAnnealingLR', int(warmup_epochs), int(epochs))
+    assert cosine.eta_min == pytest.approx(float(min_lr))
+    assert cfg.model.train_cfg is None  # no Mixup/CutMix
+    assert cfg.model.head.loss.label_smooth_val == pytest.approx(
+        float(smoothing))
     assert cfg.runner_type == 'PortableRunner'

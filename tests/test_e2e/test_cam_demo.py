@@ -15,6 +15,12 @@ from PIL import Image
 TOOL = osp.join(TOOLS, 'run_cam_demo.py')
 CAM_DEMO = osp.join(CONFIG_DIR, 'demo',
                     'conformer-tiny-p16_1xb16-8e_shapes-160px.py')
+#: docs/en/demos.md, "What CI checks": the fine-tuned top-1 and each
+#: branch's pointing-game hits, in percent of the 6 val images.
+CAM_FIGURES = {'top1': 33.33, 'conv/gradcam': 66.67, 'trans/gradcam': 66.67,
+               'both/gradcam': 66.67}
+#: One image of 6: another CPU's rounding may flip one, not two.
+ONE_IMAGE = 100 / 6 + 0.01
 
 
 @pytest.mark.slow
@@ -55,6 +61,14 @@ def test_finetunes_and_plays_the_pointing_game(tmp_path):
         100 * report['hit_rate']['conv/gradcam'], abs=0.05)
     assert float(rate.group(2)) == pytest.approx(100 * report['chance'],
                                                  abs=0.05)
+    # what the fixed seeds give (docs/en/demos.md), within one image
+    figures = dict(top1=float(re.search(r'Fine-tuned val top-1 at 160x160: '
+                                        r'([0-9.]+)%', out).group(1)),
+                   **{k: round(100 * v, 2)
+                      for k, v in report['hit_rate'].items()})
+    assert set(figures) == set(CAM_FIGURES)
+    for name, expected in CAM_FIGURES.items():
+        assert abs(figures[name] - expected) <= ONE_IMAGE, figures
     assert (tmp_path / 'work' / 'pointing_game.png').read_bytes()[:4] == \
         b'\x89PNG'
 

@@ -12,9 +12,13 @@ from _training import DEMO, TOOLS, run
 from mmengine.config import Config
 from mmpretrain.registry import MODELS
 
-#: docs/en/demos.md, "What CI checks": the figures and their margins.
-DEMO_TOP1, DEMO_MARGIN = 68.67, 10.0
-FINETUNED_TOP1, FINETUNE_MARGIN = 75.50, 10.0
+#: docs/en/demos.md, "What CI checks": the figures the fixed seeds give
+#: (sum, CNN branch, transformer branch) and the margin, in points, that
+#: covers the float rounding of other CPUs (AVX2 against AVX-512) over a
+#: short run: 5 points are 15 of the 300 val images.
+DEMO_TOP1 = dict(sum=68.67, conv=72.0, trans=65.0)
+DEMO_MARGIN = 5.0
+FINETUNED_TOP1, SCRATCH_TOP1, FINETUNE_MARGIN = 75.50, 36.50, 5.0
 MIN_GAIN_OVER_SCRATCH = 20.0
 
 
@@ -47,7 +51,6 @@ def test_demo_makes_its_data_trains_and_reaches_its_top1(demo):
     logs = re.search(r'Logs:\s+(\S+)', out).group(1)
     assert ckpt.endswith('epoch_2.pth') and osp.isdir(logs)
     assert 'state_dict' in torch.load(ckpt, weights_only=True)
-    assert abs(top1('Final', out) - DEMO_TOP1) <= DEMO_MARGIN
     # each branch's val top-1 beside their sum's, in the log and the summary
     assert re.search(r'Epoch\(val\).*accuracy/top1: [0-9.]+\s+'
                      r'accuracy/conv_top1: [0-9.]+\s+accuracy/trans_top1: ',
@@ -55,6 +58,10 @@ def test_demo_makes_its_data_trains_and_reaches_its_top1(demo):
     branches = re.search(r'Final val top-1: [0-9.]+% \(CNN branch '
                          r'([0-9.]+)%, transformer branch ([0-9.]+)%\)', out)
     assert branches, out[-2000:]
+    measured = dict(sum=top1('Final', out), conv=float(branches.group(1)),
+                    trans=float(branches.group(2)))
+    for name, expected in DEMO_TOP1.items():
+        assert abs(measured[name] - expected) <= DEMO_MARGIN, measured
 
 
 @pytest.mark.slow
@@ -74,7 +81,9 @@ def test_finetuning_beats_training_from_scratch(demo, tmp_path):
     assert f'Loaded {len(backbone.state_dict())} tensors from {ckpt}\n' \
         in out
     finetuned, scratch = top1('Fine-tuned', out), top1('From scratch', out)
-    assert abs(finetuned - FINETUNED_TOP1) <= FINETUNE_MARGIN
+    assert abs(finetuned - FINETUNED_TOP1) <= FINETUNE_MARGIN, \
+        (finetuned, scratch)
+    assert abs(scratch - SCRATCH_TOP1) <= FINETUNE_MARGIN, (finetuned, scratch)
     assert finetuned - scratch >= MIN_GAIN_OVER_SCRATCH
     for run_name in ('finetuned', 'scratch'):
         assert (tmp_path / 'work' / run_name / 'epoch_10.pth').is_file()

@@ -1,6 +1,6 @@
 """`make demo-seg` runs tools/run_seg_demo.py; here a few iterations and one
-evaluation on a tiny dataset (the full demo is timed by hand, see the
-README), and the one-line refusal where mmseg cannot run."""
+evaluation on a tiny dataset (the full demo is timed by hand, see
+docs/en/demos.md), and the one-line refusal where mmseg cannot run."""
 import os.path as osp
 import re
 import subprocess
@@ -13,6 +13,8 @@ from _training import TOOLS, make_shapes, run
 from mmconformer.utils import dense_task_unavailable
 
 SEG_DEMO = osp.join(TOOLS, 'run_seg_demo.py')
+#: docs/en/demos.md, "What CI checks": val mIoU after 3 iterations.
+SEG_MIOU = 7.31
 
 
 def make_seg_shapes(dest, train=4, val=2):
@@ -45,7 +47,9 @@ def test_seg_demo_trains_evaluates_draws_and_reports(tmp_path):
     ckpt = re.search(r'Checkpoint: (\S+)', out).group(1)
     figure = re.search(r'Figure:\s+(\S+)', out).group(1)
     miou = float(re.search(r'Final val mIoU: ([0-9.]+)%', out).group(1))
-    assert 0 <= miou <= 100
+    # what the fixed seed gives after 3 iterations (docs/en/demos.md), within
+    # 3 points for other CPUs' rounding
+    assert abs(miou - SEG_MIOU) <= 3.0, miou
     assert torch.load(ckpt, weights_only=True)['meta']['iter'] == 3
     with open(figure, 'rb') as f:
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'

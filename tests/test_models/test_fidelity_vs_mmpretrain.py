@@ -104,8 +104,8 @@ def test_fp32_logits_within_1e_4_of_mmpretrain():
 
 
 def test_bf16_autocast_within_documented_tolerance():
-    """README: under bf16 autocast the logits stay within 2e-2 relative L2
-    error of fp32 (observed 4.4e-3), no worse than mmpretrain's own bf16
+    """docs/en/errors_and_limits.md: under bf16 autocast the logits stay
+    within 2e-2 relative L2 error of fp32, no worse than mmpretrain's own bf16
     error (observed 4.6e-3) by more than half."""
     ours, ref = _tiny_pair_with_shared_weights()
     x = torch.randn(2, 3, 224, 224)

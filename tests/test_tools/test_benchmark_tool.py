@@ -26,11 +26,13 @@ def run(*args):
      '--fast'),
     (['--arch', 'tiny', '--latency', '--batch-size', '8'], 'at batch 1'),
     (['--arch', 'tiny', '--latency', '--plot', 'x.png'], 'draws no plot'),
-    (['--arch', 'tiny', '--batch-size', '0'], '--batch-size must be'),
+    (['--arch', 'tiny', '--batch-size', '0'], 'argument --batch-size: must '
+     "be an int >= 1, got '0'"),
     (['--arch', 'tiny', '--device', 'tpu'], '--device must be'),
     (['missing.py'], 'config not found'),
     (['--arch', 'tiny', '--sweep', '--dtype', 'bf16'], 'drop --dtype'),
-    (['--arch', 'tiny', '--warmup', '-1'], '--warmup must be >= 0'),
+    (['--arch', 'tiny', '--warmup', '-1'], 'argument --warmup: must be an '
+     "int >= 0, got '-1'"),
     (['--arch', 'tiny', '--sweep', '--fast'], 'drop --fast'),
     (['--arch', 'tiny', '--fast', '--mode', 'train'], 'inference only'),
     (['--arch', 'tiny', '--fast', '--compile'], 'compiles and uses'),
@@ -102,8 +104,9 @@ def test_any_classifier_config_json_plot_and_ratios(tmp_path):
                  '--json', str(out), '--plot', str(plot))
     assert result.returncode == 0, result.stderr[-3000:]
     for mode in ('infer', 'train'):
-        assert re.search(rf'speed ratio \({mode}\): [0-9.]+x  \[mmconformer '
-                         rf'cl / mmpretrain fp32: same dtype\]', result.stdout)
+        assert re.search(rf'mmconformer +cl +{mode} .* [0-9.]+x$',
+                         result.stdout, re.M), result.stdout
+    assert 'ratio: speed over mmpretrain fp32' in result.stdout
     # our output only: no third-party warnings, no init reports
     assert 'Warning' not in result.stderr
     assert 'init_weights' not in result.stdout + result.stderr
@@ -147,18 +150,16 @@ def test_sweep_ranks_every_peer_in_one_run(tmp_path):
         ('mmpretrain', 'cl+bf16+compile'), ('mmconformer', 'fast-fp32'),
         ('mmconformer', 'fast-bf16'), ('mmconformer', 'fast-int8'),
         ('mmconformer', 'onnxrt'), ('mmconformer', 'onnxrt-int8')]
-    assert [(r['numerator'], r['denominator']) for r in data['ratios']] == [
-        ('mmconformer cl', 'mmpretrain fp32'),
-        ('mmconformer cl+bf16', 'mmpretrain fp32'),
-        ('mmconformer cl+bf16', data['ratios'][2]['denominator']),
-        ('mmconformer fast-bf16', 'mmpretrain cl+bf16+compile'),
-        ('mmconformer fast-bf16', 'mmpretrain fp32'),
-        ('mmconformer fast-fp32', 'mmconformer cl'),
-        ('mmconformer fast-int8', 'mmconformer fast-bf16'),
-        ('mmconformer fast-int8', 'mmpretrain cl+bf16+compile'),
-        ('mmconformer onnxrt', 'mmconformer cl'),
-        ('mmconformer onnxrt-int8', 'mmconformer onnxrt')]
-    assert result.stdout.count('speed ratio') == 10
+    # every row but the baseline, over mmpretrain's fp32 eager row
+    labels = [f'{r["impl"]} {r["setting"]}' for r in data['results']]
+    assert [r['numerator'] for r in data['ratios']] == [
+        label for label in labels if label != 'mmpretrain fp32']
+    assert {r['denominator'] for r in data['ratios']} == {'mmpretrain fp32'}
+    speed = {f'{r["impl"]} {r["setting"]}': r['img_per_s']
+             for r in data['results']}
+    for ratio in data['ratios']:
+        assert ratio['ratio'] == pytest.approx(
+            speed[ratio['numerator']] / speed['mmpretrain fp32'])
     assert set(data['peaks']) == {'fp32', 'bf16', 'int8'}
     # the compiled rows' first call includes compiling; ORT's does not
     first = {r['setting']: r['first_step_s'] for r in data['results']}
@@ -166,40 +167,11 @@ def test_sweep_ranks_every_peer_in_one_run(tmp_path):
     assert all(0 < r['fraction_of_peak'] for r in data['results'])
 
 
-def test_markdown_and_update_docs(tmp_path, capsys):
-    """--markdown prints a report's table between the docs' markers;
-    --update-docs rewrites a document's tables in place and says so."""
-    from _helpers import call_main
-    tool = load_tool('analysis_tools/benchmark.py')
-    report = osp.join(REPO_ROOT, 'docs', 'benchmarks',
-                      'demo_fast_bf16_numerics.json')
-    code, out, err = call_main(tool, capsys, '--markdown', report)
-    assert code == 0, err
-    assert out.startswith(f'<!-- benchmark-table: {report} -->\n')
-    assert '| top-1 agreement with the fp32 eager model |' in out
-    assert out.rstrip().endswith('<!-- end benchmark-table -->')
-    doc = tmp_path / 'doc.md'
-    doc.write_text('<!-- benchmark-table: docs/benchmarks/demo_fast_bf16_'
-                   'numerics.json -->\nold\n<!-- end benchmark-table -->\n')
-    code, out, err = call_main(tool, capsys, '--update-docs', doc)
-    assert (code, out.strip()) == (0, f'{doc}: updated'), err
-    assert '| top-1 agreement with the fp32 eager model |' in doc.read_text()
-    code, out, _ = call_main(tool, capsys, '--update-docs', doc)
-    assert out.strip() == f'{doc}: already up to date'
-    code, _, err = call_main(tool, capsys, '--markdown',
-                             tmp_path / 'none.json')
-    assert code == 1 and err.startswith('error: ') and 'none.json' in err
-    code, _, err = call_main(tool, capsys, '--markdown', report, '--arch',
-                             'tiny')
-    assert code == 2 and 'give no CONFIG or --arch' in err
-
-
 def test_latency_at_batch_one(tmp_path, capsys):
     """p50 and p90 ms per image of each variant, the first call apart, and
     the table the docs render from the JSON."""
-    from _helpers import call_main
-
-    from mmconformer.analysis.benchmark import markdown_report
+    from _helpers import call_main, load_benchmark_tables
+    markdown_report = load_benchmark_tables().markdown_report
     config = write_tiny_config(tmp_path / 'tiny.py')
     out_json = tmp_path / 'latency.json'
     code, out, err = call_main(
@@ -215,18 +187,12 @@ def test_latency_at_batch_one(tmp_path, capsys):
     for row in rows:
         assert 0 < row['p50_ms'] <= row['p90_ms'] and row['first_step_s'] > 0
     best = min(rows, key=lambda r: r['p50_ms'])
-    assert re.search(rf'{best["impl"]} +{re.escape(best["setting"])} .* <- '
-                     r'lowest p50', out)
+    (ratio, ) = data['ratios']
+    assert ratio['denominator'] == 'mmpretrain fp32'
+    assert ratio['ratio'] == pytest.approx(rows[1]['p50_ms'] /
+                                           rows[0]['p50_ms'])
+    assert re.search(r'mmconformer +cl +latency .* [0-9.]+x$', out, re.M)
     table = markdown_report(data)
-    assert '| Row | p50 ms | p90 ms | first call s |' in table
+    assert '| Row | p50 ms | p90 ms | first call s | x mmpretrain fp32 |' \
+        in table
     assert f'Lowest p50: {best["impl"]} {best["setting"]}.' in table
-
-
-def test_percentile_interpolates_as_numpy():
-    import numpy as np
-
-    from mmconformer.analysis.benchmark import percentile
-    values = sorted([5.0, 1.0, 9.5, 3.0, 7.0, 2.0])
-    for q in (0, 10, 50, 90, 100):
-        assert percentile(values, q) == pytest.approx(
-            np.percentile(values, q))

@@ -30,3 +30,8 @@ def test_reports_agreement_accuracy_and_writes_json(tmp_path, capsys):
     result = json.loads(out.read_text())
     assert result['images'] == 12 and result['dtype'] == 'fp32'
     assert result['top1_agreement'] == 1.0
+    # where, when and how it was measured
+    import datetime
+    assert result['date'] == datetime.date.today().isoformat()
+    assert result['torch'] == torch.__version__ and result['machine']
+    assert '--dtype fp32' in result['command']

@@ -15,11 +15,11 @@ import argparse
 import json
 import sys
 
-from mmengine.config import DictAction
 
 from mmconformer.checkpoint import CheckpointError
-from mmconformer.utils import (ToolError, atomic_write, check_files,
-                               cli_main, tool_logger)
+from mmconformer.utils import (ToolError, add_calibration_args,
+                               add_classifier_args, atomic_write,
+                               check_files, cli_main, provenance, tool_logger)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,41 +27,33 @@ def build_parser() -> argparse.ArgumentParser:
         description='Compare optimize_for_inference with the eager model '
         "on the config's test set", allow_abbrev=False,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('config', help='model config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    add_classifier_args(parser)
+    add_calibration_args(
+        parser, "the config's training images, never its test images")
     parser.add_argument('--dtype', choices=['bf16', 'fp16', 'fp32', 'int8'],
                         default='bf16', help='optimize_for_inference dtype')
-    parser.add_argument('--calib-dir', default=None, metavar='DIR',
-                        help='int8: images to calibrate on (default: the '
-                        "config's training images, never its test images)")
-    parser.add_argument('--calib-images', type=int, default=64,
-                        help='int8: how many calibration images, evenly '
-                        'spaced')
     parser.add_argument('--no-compile', action='store_true',
                         help='skip torch.compile (numerics of the folding '
                         'and the dtype alone)')
     parser.add_argument('--json', metavar='OUT.json', default=None,
                         help='also write the figures here')
-    parser.add_argument('--non-strict', action='store_true',
-                        help='load a checkpoint that does not fit the '
-                        'config: the weights that fit, and a few lines on '
-                        'what was left out (default: refuse it)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value')
     return parser
+
+
+COMMAND = 'tools/analysis_tools/fast_inference_numerics.py'
 
 
 @cli_main(CheckpointError)
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     args = build_parser().parse_args(argv)
     check_files(args.config, args.checkpoint)
     from mmengine.config import Config
     from mmengine.runner import Runner
 
     from mmconformer.analysis.fast_numerics import compare_logits
-    from mmconformer.apis import (calibration_inputs, dataset_image_paths,
-                                  evenly_spaced, find_images, load_classifier,
-                                  optimize_for_inference)
+    from mmconformer.apis import (calibration_images, calibration_inputs,
+                                  load_classifier, optimize_for_inference)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -71,9 +63,8 @@ def main(argv=None) -> int:
     calibration = None
     if args.dtype == 'int8':
         try:
-            images = find_images(args.calib_dir, args.calib_images) \
-                if args.calib_dir else evenly_spaced(
-                    dataset_image_paths(cfg, 'train'), args.calib_images)
+            images = calibration_images(args.calib_dir, args.calib_images,
+                                        cfg)
         except ValueError as err:
             raise ToolError(str(err)) from err
         calibration = calibration_inputs(model, images)
@@ -93,9 +84,11 @@ def main(argv=None) -> int:
         print(f'top-1 accuracy: eager {100 * result["reference_top1"]:.2f}%'
               f', fast {100 * result["candidate_top1"]:.2f}%')
     if args.json:
+        command = ' '.join(['python', COMMAND] + argv)
         with atomic_write(args.json, 'w') as f:
             json.dump(dict(result, dtype=args.dtype, config=args.config,
-                           checkpoint=args.checkpoint), f, indent=2)
+                           checkpoint=args.checkpoint,
+                           **provenance(command)), f, indent=2)
     return 0
 
 

@@ -13,12 +13,15 @@ batch 64, 224x224, fp16 AMP and bf16 AMP; inference of every peer, our
 fast path in fp16 included; peak training memory with and without
 ``with_cp``; training again with both models compiled. When ``--budget-s``
 is spent, the remaining sections are recorded as skipped. The JSON's tables
-go into the docs with ``benchmark.py --update-docs``. On a machine without
-a CUDA GPU it stops at once with one line.
+go into the docs with ``python docs/benchmark_tables.py
+docs/en/benchmarks.md``. On a machine without a CUDA GPU it stops at once
+with one line.
 """
 import argparse
 import json
+import subprocess
 import sys
+import time
 
 from mmconformer.utils import ToolError, atomic_write, cli_main, tool_logger
 
@@ -35,11 +38,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run_gpu_tests() -> dict:
+    """The GPU-marked tests, in a subprocess (their own CUDA state)."""
+    start = time.time()
+    command = [sys.executable, '-m', 'pytest', 'tests', '-m', 'gpu', '-q',
+               '-p', 'no:cacheprovider']
+    result = subprocess.run(command, capture_output=True, text=True)
+    summary = (result.stdout.strip().splitlines() or [''])[-1]
+    return dict(command=' '.join(command[1:]), exit_status=result.returncode,
+                summary=summary, seconds=time.time() - start)
+
+
 @cli_main()
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    from mmconformer.analysis.gpu_check import gpu_unavailable, run_gpu_check
+    from mmconformer.analysis.gpu_check import (gpu_unavailable,
+                                                plan_gpu_check, run_gpu_check)
     reason = gpu_unavailable()
     if reason:
         raise ToolError(reason)
@@ -47,11 +62,14 @@ def main(argv=None) -> int:
     logger = tool_logger('gpu-check', 'INFO')
     report = run_gpu_check(
         'python tools/analysis_tools/gpu_check.py ' + ' '.join(argv),
-        args.budget_s, log=lambda message: print_log(message, logger=logger))
+        plan_gpu_check(run_gpu_tests), args.budget_s,
+        log=lambda message: print_log(message, logger=logger))
     with atomic_write(args.json, 'w') as f:
         json.dump(report, f, indent=2)
-    from mmconformer.analysis.benchmark import markdown_report
-    print(markdown_report(report))
+    for name, section in report['sections'].items():
+        state = section.get('skipped') or section.get('error') or \
+            section.get('summary') or 'measured'
+        print(f'{name}: {state}')
     print(f'Wrote {args.json}')
     failed = [name for name, section in report['sections'].items()
               if 'error' in section]

@@ -12,11 +12,10 @@ Example::
         work_dirs/demo/epoch_7.pth data/shapes-masks --figure cams.png
 """
 import argparse
-import json
 import sys
 
 from mmconformer.checkpoint import CheckpointError
-from mmconformer.utils import (ToolError, atomic_write, check_files,
+from mmconformer.utils import (ToolError, add_classifier_args, check_files,
                                cli_main, tool_logger)
 from mmconformer.visualization import DEFAULT_METHODS, METHODS
 
@@ -25,8 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description='Pointing game of Conformer CAMs on the shapes dataset',
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('config', help='classifier config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    add_classifier_args(parser, cfg_options=False)
     parser.add_argument('data_root', help='shapes dataset made with --masks')
     parser.add_argument('--split', default='val', help='split to score')
     parser.add_argument('--methods', nargs='+', choices=list(METHODS),
@@ -39,28 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
                         'negative from the end)')
     parser.add_argument('--limit', type=int, default=None,
                         help='score only the first N images')
-    parser.add_argument('--non-strict', action='store_true',
-                        help='load a checkpoint that does not fit the '
-                        'config: the weights that fit, and a few lines on '
-                        'what was left out (default: refuse it)')
     parser.add_argument('--json', default=None, metavar='OUT.json',
                         help='write the rates here')
     parser.add_argument('--figure', default=None, metavar='OUT.png',
                         help='draw one image per class with both branches\' '
                         'GradCAM maps here')
     return parser
-
-
-def save_figure(model, pairs, input_size, target_block, path) -> None:
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
-    from mmconformer.visualization import pointing_game_figure
-    fig = pointing_game_figure(model, pairs, input_size, target_block)
-    with atomic_write(path, 'wb') as f:
-        fig.savefig(f, format='png', dpi=100)
-    plt.close(fig)
 
 
 @cli_main(CheckpointError)
@@ -70,36 +52,20 @@ def main(argv=None) -> int:
     from mmengine.logging import print_log
 
     from mmconformer.apis import load_classifier
-    from mmconformer.visualization import (find_image_mask_pairs,
-                                           format_pointing_game,
-                                           pointing_game)
+    from mmconformer.visualization import report_pointing_game
     logger = tool_logger('pointing-game', 'INFO')
-    try:
-        pairs = find_image_mask_pairs(args.data_root, args.split)
-    except (FileNotFoundError, NotADirectoryError) as err:
-        raise ToolError(str(err)) from err
-    pairs = pairs[:args.limit] if args.limit else pairs
     model = load_classifier(args.config, args.checkpoint,
                             strict=not args.non_strict)
     try:
-        result = pointing_game(
-            model, pairs, args.methods, args.input_size,
+        report_pointing_game(
+            model, args.data_root, args.methods, args.split,
+            args.input_size, args.target_block, args.limit, args.json,
+            args.figure, meta=dict(config=args.config,
+                                   checkpoint=args.checkpoint),
             progress=lambda n: n % 50 == 0 and print_log(
-                f'{n}/{len(pairs)} images', logger=logger),
-            target_block=args.target_block)
-    except ValueError as err:
+                f'{n} images scored', logger=logger))
+    except (FileNotFoundError, NotADirectoryError, ValueError) as err:
         raise ToolError(str(err)) from err
-    print(format_pointing_game(result, args.split))
-    if args.json:
-        with atomic_write(args.json, 'w') as f:
-            json.dump(dict(result, config=args.config,
-                           checkpoint=args.checkpoint,
-                           input_size=args.input_size,
-                           target_block=args.target_block), f, indent=2)
-    if args.figure:
-        save_figure(model, pairs, args.input_size, args.target_block,
-                    args.figure)
-        print(f'Saved {args.figure}')
     return 0
 
 

@@ -21,10 +21,10 @@ import os.path as osp
 import sys
 import tempfile
 
-from mmengine.config import DictAction
-
 from mmconformer.checkpoint import CheckpointError
-from mmconformer.utils import ToolError, check_files, cli_main, tool_logger
+from mmconformer.utils import (ToolError, add_calibration_args,
+                               add_classifier_args, check_files, cli_main,
+                               tool_logger)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,9 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
         description='Export a Conformer classifier to ONNX',
         allow_abbrev=False,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('config', help='model config file')
-    parser.add_argument('checkpoint', help='checkpoint file (ours, '
-                        "mmpretrain's or the official layout)")
+    add_classifier_args(parser)
+    add_calibration_args(parser, 'none: --quantize int8 needs it; they are '
+                         "prepared by the config's test pipeline")
     parser.add_argument('--output-file', required=True, metavar='OUT.onnx',
                         help='the ONNX file (written atomically)')
     parser.add_argument('--shape', type=int, nargs=2, default=[224, 224],
@@ -50,44 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write onnxruntime's int8 QDQ model "
                         '(per-channel weights) instead, calibrated on '
                         '--calib-dir')
-    parser.add_argument('--calib-dir', default=None, metavar='DIR',
-                        help='with --quantize: images to calibrate on '
-                        '(recursively), prepared by the config\'s test '
-                        'pipeline')
-    parser.add_argument('--calib-images', type=int, default=64,
-                        help='with --quantize: how many of them, evenly '
-                        'spaced')
     parser.add_argument('--verify', action='store_true',
                         help='compare onnxruntime with PyTorch at the export '
                         'size (and, with --dynamic-export, at two others)')
-    parser.add_argument('--non-strict', action='store_true',
-                        help='load a checkpoint that does not fit the '
-                        'config: the weights that fit, and a few lines on '
-                        'what was left out (default: refuse it)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value')
     return parser
-
-
-def calibration_pixels(model, args):
-    """The calibration images as the graph takes them: batches of float RGB
-    pixels in 0..255, at the export size."""
-    import torch
-    import torch.nn.functional as F
-
-    from mmconformer.apis import calibration_batches, find_images
-    try:
-        images = find_images(args.calib_dir, args.calib_images)
-    except ValueError as err:
-        raise ToolError(str(err)) from err
-    batches = []
-    for batch in calibration_batches(model, images, args.batch_size):
-        pixels = torch.stack(batch).float().flip(1)  # BGR -> RGB
-        if not args.dynamic_export:
-            pixels = F.interpolate(pixels, tuple(args.shape),
-                                   mode='bilinear', align_corners=False)
-        batches.append(pixels)
-    return batches
 
 
 @cli_main(CheckpointError)
@@ -118,7 +84,16 @@ def main(argv=None) -> int:
             raise
         raise ToolError(f'the checkpoint does not fit the config '
                         f'{args.config}: {err}') from err
-    pixels = calibration_pixels(model, args) if args.quantize else None
+    pixels = None
+    if args.quantize:
+        from mmconformer.apis import find_images, onnx_calibration_pixels
+        try:
+            images = find_images(args.calib_dir, args.calib_images)
+        except ValueError as err:
+            raise ToolError(str(err)) from err
+        pixels = onnx_calibration_pixels(
+            model, images, args.batch_size,
+            None if args.dynamic_export else args.shape)
     with tempfile.TemporaryDirectory() as tmp:
         fp32_file = osp.join(tmp, 'fp32.onnx') if args.quantize else \
             args.output_file
@@ -145,8 +120,10 @@ def main(argv=None) -> int:
             rows = verify_onnx(model, args.output_file, pixels=pixels)
             where = 'on the {} calibration images'.format(
                 sum(len(p) for p in pixels))
-            agreement = f', top-1 agreement {_agreement(rows, pixels):.1%}' \
-                if 'top1_agreement' in rows[0] else ''
+            counts = [len(p) for p in pixels]
+            agreement = ', top-1 agreement {:.1%}'.format(sum(
+                r['top1_agreement'] * n for r, n in zip(rows, counts)) /
+                sum(counts)) if 'top1_agreement' in rows[0] else ''
             print(f'onnxruntime int8 vs PyTorch fp32 {where}: max abs diff '
                   f'{max(r["max_abs"] for r in rows):.3g}, max rel diff '
                   f'{max(r["max_rel"] for r in rows):.3g}{agreement}')
@@ -158,12 +135,6 @@ def main(argv=None) -> int:
                   'rel diff {:.3g}'.format('x'.join(map(str, row['shape'])),
                                            row['max_abs'], row['max_rel']))
     return 0
-
-
-def _agreement(rows, pixels) -> float:
-    counts = [len(p) for p in pixels]
-    return sum(r['top1_agreement'] * n for r, n in zip(rows, counts)) / \
-        sum(counts)
 
 
 if __name__ == '__main__':

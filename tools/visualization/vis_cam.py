@@ -14,9 +14,10 @@ import os.path as osp
 import sys
 
 from mmconformer.checkpoint import CheckpointError
-from mmconformer.utils import (ToolError, atomic_write, check_device,
-                               check_files, cli_main, tool_logger)
-from mmconformer.visualization import BRANCHES, METHODS
+from mmconformer.utils import (ToolError, add_classifier_args,
+                               atomic_write, check_device, check_files,
+                               cli_main, tool_logger)
+from mmconformer.visualization import CAM_BRANCHES, METHODS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,9 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
         description='Visualise what each Conformer branch looks at',
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('img', help='image file')
-    parser.add_argument('config', help='classifier config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--branch', choices=BRANCHES,
+    add_classifier_args(parser, cfg_options=False)
+    parser.add_argument('--branch', choices=CAM_BRANCHES,
                         default='both', help='which branch to explain')
     parser.add_argument('--method', choices=list(METHODS), default='gradcam',
                         help='CAM method (grad-cam)')
@@ -46,10 +46,6 @@ def build_parser() -> argparse.ArgumentParser:
                         help='write the figure here (PNG)')
     parser.add_argument('--show', action='store_true',
                         help='show the figure in a window')
-    parser.add_argument('--non-strict', action='store_true',
-                        help='load a checkpoint that does not fit the '
-                        'config: the weights that fit, and a few lines on '
-                        'what was left out (default: refuse it)')
     parser.add_argument('--device', default=None,
                         help='cpu or cuda[:N] (default: the GPU if there is '
                         'one, else cpu)')

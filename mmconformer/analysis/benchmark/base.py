@@ -1,28 +1,29 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """The benchmark family: one model pair, many variants, side by side."""
 import copy
-import statistics
-from typing import Callable, Dict, List, Optional
+import time
+from typing import Callable, Dict, Hashable, Optional
 
+import numpy as np
 import torch
 
 from ..complexity import get_complexity
 from .memory import measure_peak_memory
 from .peak import gemm_peak
+from .report import speed_ratios
 from .steps import BenchmarkSpec, prepare_steps, sample_batch
-from .timing import time_interleaved
-from .variants import build_pair
+from .variants import build_models
 
 __all__ = [
     'BaseBenchmark', 'Int8ProfileBenchmark', 'LatencyBenchmark',
-    'ThroughputBenchmark', 'percentile'
+    'ThroughputBenchmark'
 ]
 
 
 class BaseBenchmark:
-    """What every benchmark shares: our classifier and mmpretrain's built
-    from one config with the same weights, the FLOPs each implementation
-    executes per image, and the machine's GEMM peak per dtype.
+    """What every benchmark shares: the models its variants need, built
+    from one config with the same weights (mmpretrain's only when a variant
+    runs it), and the one timing loop.
 
     Subclasses implement :meth:`run`.
 
@@ -36,46 +37,61 @@ class BaseBenchmark:
                  log: Optional[Callable[[str], None]] = None) -> None:
         self.spec = spec
         self.log = log or (lambda message: None)
-        self.models = build_pair(spec.model_cfg)
+        self.models = build_models(spec.model_cfg,
+                                   {v.impl for v in spec.variants})
 
     def run(self) -> dict:
         raise NotImplementedError
 
-    def flops_per_image(self) -> Dict[str, float]:
-        """The FLOPs (2 x multiply-accumulates) of one forward pass per
-        image, as each implementation executes it, attention matmuls
-        included: ours pools before FCUDown's conv, mmpretrain's runs the
-        official order."""
-        h, w = self.spec.input_size
-        complexity = get_complexity(copy.deepcopy(self.models['mmconformer']),
-                                    (3, h, w))
-        return {
-            'mmconformer': 2 * (complexity['executed_flops'] +
-                                complexity['attention_flops']),
-            'mmpretrain': 2 * complexity['total_flops'],
-        }
+    def run_once(self,
+                 steps: Dict[Hashable, Callable]) -> Dict[Hashable, float]:
+        """One call of each step, in seconds (the device synchronised)."""
+        seconds = {}
+        for key, step in steps.items():
+            self._synchronize()
+            start = time.perf_counter()
+            step()
+            self._synchronize()
+            seconds[key] = time.perf_counter() - start
+        return seconds
 
-    def gemm_peaks(self, dtypes: List[str]) -> Dict[str, dict]:
-        """:func:`gemm_peak` of our model for each dtype."""
+    def time_steps(self, steps: Dict[Hashable, Callable]) -> Dict[str, dict]:
+        """The first call of each step on its own (with compiling, what it
+        costs to start), then ``spec.warmup`` untimed rounds and
+        ``spec.repeats`` timed ones, round-robin (``a b a b ...``) so that
+        slow drifts of the machine hit every step alike.
+
+        Returns:
+            dict: ``first`` (seconds per key) and ``times`` (the timed
+            seconds per key, in order).
+        """
+        first = self.run_once(steps)
+        for _ in range(self.spec.warmup):
+            self.run_once(steps)
+        rounds = [self.run_once(steps) for _ in range(self.spec.repeats)]
+        return dict(first=first,
+                    times={k: [r[k] for r in rounds] for k in steps})
+
+    def _row(self, variant, mode: str) -> dict:
         spec = self.spec
-        sample = torch.randn(spec.batch_size, 3, *spec.input_size).to(
-            spec.device)
-        peaks = {}
-        for dtype in sorted(set(dtypes)):
-            self.log(f'measuring the GEMM peak ({dtype})')
-            peaks[dtype] = gemm_peak(
-                self.models['mmconformer'].to(spec.device), sample, dtype,
-                spec.device)
-        return peaks
+        return dict(impl=variant.impl, setting=variant.setting, mode=mode,
+                    batch_size=spec.batch_size,
+                    input_size=list(spec.input_size), dtype=variant.dtype,
+                    runtime=variant.runtime, device=spec.device)
+
+    def _synchronize(self) -> None:
+        if self.spec.device.startswith('cuda'):
+            torch.cuda.synchronize()
 
 
 class ThroughputBenchmark(BaseBenchmark):
     """Images per second of every (mode, variant) of the spec, interleaved,
-    the median of ``spec.repeats`` timed rounds after ``spec.warmup``; the
-    first call is timed on its own (with compiling, it includes the
-    compile). Each row also gives the achieved GFLOP/s (training counts 3x
-    the forward FLOPs), the GEMM peak of its dtype and the fraction of it,
-    and, for eager rows when asked, the peak memory.
+    the median of ``spec.repeats`` timed rounds after ``spec.warmup``, and
+    the first call on its own. Each row also gives the achieved GFLOP/s
+    (the FLOPs each implementation executes, attention matmuls included;
+    training counts 3x the forward's), the peak of the model's own GEMMs in
+    its dtype (:func:`~.peak.gemm_peak`) and the fraction of it, and, for
+    eager rows when asked, the peak memory.
 
     Args:
         spec (BenchmarkSpec): What to measure.
@@ -92,60 +108,58 @@ class ThroughputBenchmark(BaseBenchmark):
     def run(self) -> dict:
         """Returns:
             dict: ``results`` (one row per mode and variant), ``ratios``
-            (:func:`~mmconformer.analysis.benchmark.speed_ratios`) and
+            (:func:`~.report.speed_ratios` over ``spec.baseline``) and
             ``peaks`` (per dtype, with the op that reached it).
         """
-        from .report import speed_ratios
         spec = self.spec
-        flops = self.flops_per_image()
-        peaks = self.gemm_peaks([v.dtype for v in spec.variants])
+        ours = self.models['mmconformer']
+        h, w = spec.input_size
+        complexity = get_complexity(copy.deepcopy(ours), (3, h, w))
+        # ours pools before FCUDown's conv; mmpretrain runs the official order
+        flops = dict(mmconformer=2 * (complexity['executed_flops'] +
+                                      complexity['attention_flops']),
+                     mmpretrain=2 * complexity['total_flops'])
+        sample = sample_batch(spec, 1)[0]
+        peaks = {}
+        for dtype in sorted({v.dtype for v in spec.variants}):
+            self.log(f'measuring the GEMM peak ({dtype})')
+            peaks[dtype] = gemm_peak(ours.to(spec.device), sample, dtype,
+                                     spec.device)
         steps = prepare_steps(spec, self.models, spec.variants, spec.modes)
         results = []
         for mode in spec.modes:
             subset = {v: s for (m, v), s in steps.items() if m == mode}
             self.log(f'timing {mode}: {len(subset)} variants')
-            first = time_interleaved(subset, spec.device, 0, 1)
-            times = time_interleaved(subset, spec.device, spec.warmup,
-                                     spec.repeats)
-            for variant in spec.variants:
-                if variant not in subset:
-                    continue
-                results.append(
-                    self._row(mode, variant, statistics.median(
-                        times[variant]), first[variant][0], flops, peaks))
-        return dict(results=results, ratios=speed_ratios(results),
-                    peaks=peaks)
-
-    def _row(self, mode, variant, seconds, first, flops, peaks) -> dict:
-        spec = self.spec
-        work = flops[variant.impl] * (1 if mode == 'infer' else 3)
-        rate = work * spec.batch_size / seconds / 1e9
-        peak = peaks[variant.dtype]['gflops_per_s']
-        row = dict(
-            impl=variant.impl, setting=variant.setting, mode=mode,
-            batch_size=spec.batch_size, input_size=list(spec.input_size),
-            dtype=variant.dtype, channels_last=variant.channels_last,
-            runtime=variant.runtime,
-            compile=spec.compile or variant.runtime in ('compiled', 'fast'),
-            device=spec.device, img_per_s=spec.batch_size / seconds,
-            median_s=seconds, first_step_s=first, gflops_per_s=rate,
-            peak_gflops_per_s=peak, fraction_of_peak=rate / peak)
-        # Compiling or exporting again in the probe's process would cost
-        # minutes per row: peak memory is for eager rows.
-        if self.measure_memory and variant.runtime == 'eager':
-            self.log(f'peak memory: {mode} {variant.label}')
-            row['peak_memory_mib'] = measure_peak_memory(
-                spec, mode, variant) / 2**20
-        return row
+            timed = self.time_steps(subset)
+            for variant in subset:
+                seconds = float(np.median(timed['times'][variant]))
+                work = flops[variant.impl] * (1 if mode == 'infer' else 3)
+                rate = work * spec.batch_size / seconds / 1e9
+                peak = peaks[variant.dtype]['gflops_per_s']
+                row = dict(
+                    self._row(variant, mode), img_per_s=spec.batch_size /
+                    seconds, median_s=seconds,
+                    first_step_s=timed['first'][variant], gflops_per_s=rate,
+                    peak_gflops_per_s=peak, fraction_of_peak=rate / peak,
+                    channels_last=variant.channels_last,
+                    compile=spec.compile or variant.runtime != 'eager')
+                # Compiling again in the probe's process would cost minutes
+                # per row: peak memory is for eager rows.
+                if self.measure_memory and variant.runtime == 'eager':
+                    self.log(f'peak memory: {mode} {variant.label}')
+                    row['peak_memory_mib'] = measure_peak_memory(
+                        spec, mode, variant) / 2**20
+                results.append(row)
+        return dict(results=results, peaks=peaks,
+                    ratios=speed_ratios(results, spec.baseline))
 
 
 class LatencyBenchmark(BaseBenchmark):
     """Milliseconds per image at batch 1, the way a service classifies one
-    image at a time: every inference variant of the spec runs single
-    images, interleaved, ``spec.repeats`` timed calls each after
-    ``spec.warmup``; each row gives the median (p50) and the 90th
-    percentile (p90), and the first call on its own (with compiling or
-    exporting, what it costs to start).
+    image at a time: every inference variant of the spec, interleaved,
+    ``spec.repeats`` timed calls each after ``spec.warmup``; each row gives
+    the median (p50), the 90th percentile (p90) and the first call on its
+    own (with compiling, what it costs to start).
 
     Args:
         spec (BenchmarkSpec): What to measure; its ``batch_size`` must be 1
@@ -164,25 +178,24 @@ class LatencyBenchmark(BaseBenchmark):
     def run(self) -> dict:
         """Returns:
             dict: ``results``, one row per variant with ``p50_ms``,
-            ``p90_ms`` and ``first_step_s``.
+            ``p90_ms`` and ``first_step_s``, and ``ratios`` (the baseline's
+            p50 over each row's).
         """
-        spec = self.spec
-        steps = prepare_steps(spec, self.models, spec.variants, ('infer', ))
+        steps = prepare_steps(self.spec, self.models, self.spec.variants,
+                              ('infer', ))
         subset = {v: s for (_, v), s in steps.items()}
         self.log(f'timing batch-1 latency: {len(subset)} variants')
-        first = time_interleaved(subset, spec.device, 0, 1)
-        times = time_interleaved(subset, spec.device, spec.warmup,
-                                 spec.repeats)
+        timed = self.time_steps(subset)
         results = []
-        for variant in spec.variants:
-            ms = sorted(1000 * t for t in times[variant])
+        for variant in subset:
+            ms = 1000 * np.asarray(timed['times'][variant])
             results.append(dict(
-                impl=variant.impl, setting=variant.setting, mode='latency',
-                batch_size=1, input_size=list(spec.input_size),
-                dtype=variant.dtype, runtime=variant.runtime,
-                device=spec.device, p50_ms=percentile(ms, 50),
-                p90_ms=percentile(ms, 90), first_step_s=first[variant][0]))
-        return dict(results=results)
+                self._row(variant, 'latency'),
+                p50_ms=float(np.percentile(ms, 50)),
+                p90_ms=float(np.percentile(ms, 90)),
+                first_step_s=timed['first'][variant]))
+        return dict(results=results,
+                    ratios=speed_ratios(results, self.spec.baseline))
 
 
 class Int8ProfileBenchmark(BaseBenchmark):
@@ -209,18 +222,9 @@ class Int8ProfileBenchmark(BaseBenchmark):
             :func:`~.int8_profile.profile_int8` returns.
         """
         from .int8_profile import profile_int8
-        model = self.models['mmconformer']
-        inputs, _ = sample_batch(self.spec, model.head.num_classes)
+        inputs, _ = sample_batch(self.spec, 1)
         self.log('profiling the int8 fast path (the first forward '
                  'compiles)')
         return dict(kind='int8_profile', **profile_int8(
-            model, inputs, [inputs], repeats=self.spec.repeats))
-
-
-def percentile(values: List[float], q: float) -> float:
-    """The ``q``-th percentile of sorted ``values``, linearly interpolated
-    (numpy's default)."""
-    position = (len(values) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(values) - 1)
-    return values[low] + (values[high] - values[low]) * (position - low)
+            self.models['mmconformer'], inputs, [inputs],
+            repeats=self.spec.repeats))

@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 import torch
 
 from .steps import BenchmarkSpec, prepare_steps
-from .variants import Variant, build_pair
+from .variants import Variant, build_models
 
 __all__ = ['measure_peak_memory']
 
@@ -44,7 +44,7 @@ def _memory_probe(spec: BenchmarkSpec, mode: str, variant: Variant,
     # The parent's quiet logger does not reach this process.
     MMLogger.get_instance('mmconformer-memory-probe', log_level='WARNING')
     torch.set_num_threads(threads)
-    models = build_pair(spec.model_cfg)
+    models = build_models(spec.model_cfg, {variant.impl})
     step = prepare_steps(spec, models, [variant], [mode])[(mode, variant)]
     gc.collect()
     if not _reset_peak_rss():
@@ -62,7 +62,7 @@ def measure_peak_memory(spec: BenchmarkSpec, mode: str,
     the peak-RSS growth of a separate (spawned) process, so that one row's
     allocations do not hide in another's. Includes allocator caching."""
     if spec.device.startswith('cuda'):
-        models = build_pair(spec.model_cfg)
+        models = build_models(spec.model_cfg, {variant.impl})
         step = prepare_steps(spec, models, [variant], [mode])[(mode,
                                                                variant)]
         torch.cuda.reset_peak_memory_stats()

@@ -38,6 +38,9 @@ class BenchmarkSpec:
             Defaults to False.
         warmup (int): Untimed rounds before timing. Defaults to 2.
         repeats (int): Timed rounds. Defaults to 5.
+        baseline (str, optional): The row every other row's speed is
+            divided by, ``'<impl> <setting>'``. Defaults to None
+            (:func:`~.report.default_baseline`).
     """
     model_cfg: dict
     variants: List[Variant] = field(default_factory=list)
@@ -48,6 +51,7 @@ class BenchmarkSpec:
     compile: bool = False
     warmup: int = 2
     repeats: int = 5
+    baseline: Optional[str] = None
 
 
 def build_spec(config: Optional[str] = None,
@@ -80,7 +84,7 @@ def build_spec(config: Optional[str] = None,
         device (str): Defaults to ``'cpu'``.
         **variant_options: ``sweep``, ``fast``, ``compare``, ``dtype``,
             ``channels_last`` of :func:`select_variants`, and ``compile``,
-            ``warmup``, ``repeats`` of :class:`BenchmarkSpec`.
+            ``warmup``, ``repeats``, ``baseline`` of :class:`BenchmarkSpec`.
     """
     if config is not None:
         from mmengine.config import Config
@@ -91,7 +95,7 @@ def build_spec(config: Optional[str] = None,
     if with_cp:
         backbone['with_cp'] = True
     timing = {key: variant_options.pop(key)
-              for key in ('compile', 'warmup', 'repeats')
+              for key in ('compile', 'warmup', 'repeats', 'baseline')
               if key in variant_options}
     fast = variant_options.get('fast', False)
     variants = select_variants(

@@ -2,32 +2,23 @@
 """What a benchmark compares: the implementations and their settings, and
 the pair of models with the same weights."""
 import copy
-import importlib.util
 import inspect
-from typing import Dict, List, NamedTuple
+from typing import Collection, Dict, List, NamedTuple
 
 import torch.nn as nn
 
 from ...models import ConformerBackbone
+from ...utils import onnxruntime_available, torchao_available
 from ...utils.quiet import current_logger_level
 
 __all__ = [
-    'RUNTIMES', 'SHARED_BACKBONE_ARGS', 'Variant', 'build_pair',
-    'classifier_cfg_from_arch', 'onnxruntime_available', 'reference_cfg',
-    'select_variants', 'torchao_available'
+    'SHARED_BACKBONE_ARGS', 'Variant', 'build_models',
+    'classifier_cfg_from_arch', 'reference_cfg', 'select_variants'
 ]
 
 #: Backbone arguments that mmpretrain's ``Conformer`` shares with ours.
 SHARED_BACKBONE_ARGS = ('arch', 'patch_size', 'base_channels', 'mlp_ratio',
                         'qkv_bias', 'with_cls_token', 'drop_path_rate')
-
-#: How a variant runs. ``'eager'``: the module as built. ``'compiled'``:
-#: ``torch.compile`` with Inductor freezing (the best a user gets from
-#: mmpretrain's model by switches). ``'fast'``: our
-#: :func:`~mmconformer.apis.optimize_for_inference` (fp32, bf16, fp16 or
-#: int8). ``'onnxruntime'``: our ONNX export in onnxruntime (fp32, or its
-#: int8 QDQ model). Only eager variants train.
-RUNTIMES = ('eager', 'compiled', 'fast', 'onnxruntime')
 
 
 class Variant(NamedTuple):
@@ -38,7 +29,12 @@ class Variant(NamedTuple):
         dtype (str): ``'fp32'``, ``'bf16'`` (autocast), or for our fast
             path ``'fp16'`` and ``'int8'``, for onnxruntime ``'int8'``.
         channels_last (bool): The model and its input in channels_last.
-        runtime (str): One of :data:`RUNTIMES`. Defaults to ``'eager'``.
+        runtime (str): How it runs: ``'eager'`` (the module as built),
+            ``'compiled'`` (``torch.compile`` with Inductor freezing, the
+            best a user gets from mmpretrain's model by switches), ``'fast'``
+            (our :func:`~mmconformer.apis.optimize_for_inference`) or
+            ``'onnxruntime'`` (our ONNX export, fp32 or int8 QDQ). Only
+            eager variants train. Defaults to ``'eager'``.
     """
     impl: str
     dtype: str
@@ -67,19 +63,6 @@ class Variant(NamedTuple):
     def trains(self) -> bool:
         """Whether the variant has a training step (eager ones only)."""
         return self.runtime == 'eager'
-
-
-def torchao_available() -> bool:
-    """Whether torchao (PyTorch's PT2E quantization, the ``[deploy]``
-    extra) is installed, so that a sweep can time our int8 path."""
-    return importlib.util.find_spec('torchao') is not None
-
-
-def onnxruntime_available() -> bool:
-    """Whether onnxruntime and the exporter's onnxscript are installed
-    (the ``[deploy]`` extra), so that a sweep can time our ONNX export."""
-    return all(importlib.util.find_spec(name) is not None
-               for name in ('onnxruntime', 'onnxscript'))
 
 
 def select_variants(sweep: bool = False, fast: bool = False,
@@ -147,7 +130,11 @@ def classifier_cfg_from_arch(arch: str, patch_size: int = 16,
                              num_classes: int = 1000) -> dict:
     """Our classifier config for a published arch name."""
     settings = ConformerBackbone.arch_zoo[arch]
-    conv_channels = int(64 * settings['channel_ratio'] * 4)
+    base_channels = inspect.signature(
+        ConformerBackbone).parameters['base_channels'].default
+    # the last stage's width, as the backbone computes its stage_channels
+    conv_channels = int(base_channels * settings['channel_ratio'] *
+                        2**(ConformerBackbone.num_stages - 1))
     return dict(
         type='ImageClassifier',
         backbone=dict(type='ConformerBackbone', arch=arch,
@@ -190,10 +177,12 @@ def reference_cfg(model_cfg: dict) -> dict:
                   in_channels=list(head['in_channels'])))
 
 
-def build_pair(model_cfg: dict) -> Dict[str, nn.Module]:
-    """Our classifier (from ``model_cfg``) and mmpretrain's built-in one
-    (from :func:`reference_cfg`), with the same weights, keyed by
-    :attr:`Variant.impl`."""
+def build_models(model_cfg: dict,
+                 impls: Collection[str] = ('mmconformer', 'mmpretrain')
+                 ) -> Dict[str, nn.Module]:
+    """Our classifier (from ``model_cfg``, always) and, when ``impls``
+    names it, mmpretrain's built-in one (from :func:`reference_cfg`) with
+    the same weights, keyed by :attr:`Variant.impl`."""
     from mmpretrain.registry import MODELS
     cfg = copy.deepcopy(model_cfg)
     cfg.get('backbone', {}).pop('init_cfg', None)
@@ -203,6 +192,8 @@ def build_pair(model_cfg: dict) -> Dict[str, nn.Module]:
     ours = MODELS.build(cfg)
     with current_logger_level():  # init reports of a model built to be timed
         ours.init_weights()
-    ref = MODELS.build(reference_cfg(model_cfg))
-    ref.load_state_dict(ours.state_dict(), strict=True)
-    return {'mmconformer': ours, 'mmpretrain': ref}
+    models = {'mmconformer': ours}
+    if 'mmpretrain' in impls:
+        models['mmpretrain'] = MODELS.build(reference_cfg(model_cfg))
+        models['mmpretrain'].load_state_dict(ours.state_dict(), strict=True)
+    return models

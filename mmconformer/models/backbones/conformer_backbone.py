@@ -12,6 +12,7 @@ from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.registry import MODELS
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from ...arch_zoo import ARCH_ZOO
 from ...checkpoint import load_pretrained
 from ..layers import ConvBottleneck, ConvTransBlock, TransformerLayer
 from ..layers.utils import tokens_to_map
@@ -60,7 +61,7 @@ class ConformerBackbone(BaseBackbone):
     For an input of ``H x W`` and patch size ``p``, the token grid is
     ``h = ceil(H / p)`` and the CNN map after block ``i`` has height
     ``h * p / 4 / 2**(s - 1)`` in stage ``s`` of block ``i``, and
-    ``ceil(h * p / 64)`` after the last block (same for widths). When ``H``
+    ``ceil(h * p / 32)`` after the last block (same for widths). When ``H``
     and ``W`` are multiples of 32 and ``p`` is 16 or 32 these are exactly
     ``H/4, H/8, H/16, H/32``. The stem output is zero-padded on the
     right/bottom to a multiple of ``p / 4``, so any input size works
@@ -114,17 +115,7 @@ class ConformerBackbone(BaseBackbone):
             would overwrite them). Otherwise the default Conformer init
             runs. Defaults to None.
     """
-    arch_zoo: Dict[str, ArchSettings] = {
-        **dict.fromkeys(['t', 'tiny'], {
-            'embed_dims': 384, 'channel_ratio': 1, 'num_heads': 6,
-            'depths': 12}),
-        **dict.fromkeys(['s', 'small'], {
-            'embed_dims': 384, 'channel_ratio': 4, 'num_heads': 6,
-            'depths': 12}),
-        **dict.fromkeys(['b', 'base'], {
-            'embed_dims': 576, 'channel_ratio': 6, 'num_heads': 9,
-            'depths': 12}),
-    }  # yapf: disable
+    arch_zoo: Dict[str, ArchSettings] = ARCH_ZOO
     arch_keys = frozenset({'embed_dims', 'depths', 'num_heads',
                            'channel_ratio'})
     out_types = ('cls_token', 'featmap')

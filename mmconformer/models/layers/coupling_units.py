@@ -16,11 +16,11 @@ class FCUDown(nn.Module):
 
     The pooling runs *before* the 1x1 conv. Both are linear and act on each
     position alike, so ``conv(pool(x)) == pool(conv(x))`` (bias included),
-    and the weights and outputs are those of the official order (float64
-    tests agree with mmpretrain to 1e-10). The conv then runs on the token
-    grid, ``down_stride**2`` times fewer positions, and the full-resolution
-    ``embed_dims``-wide map is never written (in Conformer-tiny at 224x224
-    this saves 0.083 G multiply-accumulates per image). Published FLOPs
+    and the weights and outputs are those of the official order (the
+    fidelity tests compare them with mmpretrain's in float64). The conv then
+    runs on the token grid, ``down_stride**2`` times fewer positions, and
+    the full-resolution ``embed_dims``-wide map is never written
+    (``get_flops.py`` prints what it saves). Published FLOPs
     count the conv at the CNN resolution;
     :func:`mmconformer.analysis.get_complexity` reports both counts.
 

@@ -9,6 +9,10 @@ from mmcv.cnn.bricks.drop import DropPath
 
 from .utils import LN_EPS
 
+#: ``torch.export`` tracing (torch.compiler.is_exporting, torch >= 2.5); on
+#: older torch nothing is exported that way, so it is always False there.
+_is_exporting = getattr(torch.compiler, 'is_exporting', lambda: False)
+
 
 def _matmul_attention(q: torch.Tensor, k: torch.Tensor,
                       v: torch.Tensor) -> torch.Tensor:
@@ -59,7 +63,7 @@ class MultiheadSelfAttention(nn.Module):
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
         if (q.dtype == torch.bfloat16 and q.device.type == 'cpu') or \
                 torch.onnx.is_in_onnx_export() or \
-                torch.compiler.is_exporting():
+                _is_exporting():
             x = _matmul_attention(q, k, v)
         else:
             x = F.scaled_dot_product_attention(q, k, v)
