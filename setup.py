@@ -82,7 +82,9 @@ if __name__ == '__main__':
         package_dir={'': '.'},
         include_package_data=True,
         package_data={'mmconformer': ['.mim/**/*', '.mim/*']},
-        python_requires='>=3.8',
+        # the versions the test suite has run on: Python 3.11 (CPU) and
+        # 3.12 (the GPU check)
+        python_requires='>=3.11',
         license='Apache License 2.0',
         license_files=['LICENSE'],
         install_requires=parse_requirements('runtime.txt'),

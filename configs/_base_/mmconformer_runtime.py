@@ -14,8 +14,9 @@ runner_type = 'PortableRunner'
 
 custom_hooks = [
     # Reseed the RNGs at every epoch start from (seed, epoch, rank), so that
-    # a resumed run is bit-identical to an uninterrupted one (mmengine saves
-    # no RNG state in its checkpoints).
+    # a resumed run is bit-identical to an uninterrupted one when the seed is
+    # fixed and deterministic=True (mmengine saves no RNG state in its
+    # checkpoints; the ImageNet configs inherit seed=None).
     dict(type='EpochRNGHook'),
     # Stop at the first NaN or Inf loss, naming the iteration and the branch,
     # before a checkpoint of the bad step is written.

@@ -4,12 +4,12 @@
 #
 # Why a second stage: the demo trains at 48x48 on shapes that fill the frame.
 # There, the CNN branch's last fusion block (stride 32) is a 2x2 map, and the
-# image centre lies on the shape 77% of the time, so no CAM can show where
+# image centre lies on the shape most of the time, so no CAM can show where
 # the model looks. Here the images are 160x160 (a 5x5 map at stride 32) with
 # shapes of radius 0.18-0.28 of the side placed anywhere
-# (make_shapes_dataset.py --size 160 --radius 0.18 0.28): the centre lies on
-# the shape in about a third of the images, and a map that points at its
-# densest stride-32 cell could hit about 90%.
+# (make_shapes_dataset.py --size 160 --radius 0.18 0.28), so that pointing
+# at the centre and pointing at the shape differ (docs/en/visualization.md
+# gives the baselines).
 #
 # Inherits the demo config (same 6 classes); changes the data, the input
 # size (160: the images' own), the batch size, and the schedule: the whole

@@ -1,7 +1,10 @@
 # Conformer-tiny-p16 on the synthetic shapes dataset
 # (tools/dataset_converters/make_shapes_dataset.py), for a CPU demo.
-# Inherits the ImageNet config and changes only what a 6-class 64x64 toy
-# dataset needs: data root, classes, input size, batch size, epochs, top-k.
+# Inherits the ImageNet config (model, optimizer type, runtime) and changes
+# what a 7-epoch run on a 6-class 64x64 toy dataset needs: data root and
+# loaders, classes, input size, top-k, no Mixup/CutMix, batch 32, 7 epochs,
+# lr 5e-4 with a 50-iteration warm-up, validation and checkpoints every 2
+# epochs (the best kept), a log line every 10 iterations, and seed 0.
 _base_ = ['../conformer-tiny-p16_8xb128_in1k.py']
 
 data_root = 'data/shapes'

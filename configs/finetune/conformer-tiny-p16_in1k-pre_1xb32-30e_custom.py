@@ -4,9 +4,11 @@
 # per class; the class names are the folder names, sorted):
 #     data/my_dataset/train/<class>/*.jpg
 #     data/my_dataset/val/<class>/*.jpg
-# What to change: `data_root` and `num_classes` below (or with --cfg-options:
-# train_dataloader.dataset.data_root=..., val_dataloader.dataset.data_root=...,
-# model.head.num_classes=..., data_preprocessor.num_classes=...), and the
+# What to change: `data_root` and `num_classes` below in a config that
+# inherits this one, or with --cfg-options (each loader's
+# dataset.data_root=..., model.head.num_classes=...,
+# data_preprocessor.num_classes=...: the top-level `data_root` is read when
+# the config loads, before --cfg-options apply), and the
 # starting checkpoint with
 #     --cfg-options model.backbone.init_cfg.checkpoint=PATH_OR_URL
 # which may be an mmpretrain checkpoint (the default below), an official one
