@@ -8,12 +8,14 @@ Importing this package registers ``ConformerBackbone``,
 parts (the hooks ``EpochRNGHook``, ``FiniteLossHook`` and
 ``AtomicCheckpointHook``, the ``atomic_local`` file backend,
 ``PortableOptimWrapperConstructor``, ``BF16AutocastOptimWrapper`` and, in
-mmengine's ``RUNNERS``, ``PortableRunner``), and allowlists the few types of
-mmengine's training checkpoints for ``torch.load(weights_only=True)`` so that
-``--resume`` works with torch >= 2.6 (also under ``mim train``, through
-custom_imports).
+mmengine's ``RUNNERS``, ``PortableRunner``).
 It also registers our model index with mmpretrain's ``ModelHub``, so that
 ``get_model('conformer-tiny-p16_mmconformer_in1k')`` builds our model.
+
+Nothing else in the process changes: the warning filters are restored
+after the import, and torch's allowlist for ``weights_only`` loading is
+left alone (our loaders allow what mmengine's training checkpoints need
+for their own loads only: :mod:`mmconformer.checkpoint.safe_globals`).
 """
 import warnings
 
@@ -27,14 +29,12 @@ with warnings.catch_warnings():
     silence_known_warnings(log_lines=False)
     from .apis import register_model_index
     from .datasets import CheckImageFile
-    from .engine import (EpochRNGHook, PortableRunner,
-                         register_mmengine_safe_globals)
+    from .engine import EpochRNGHook, PortableRunner
     from .evaluation import BranchAccuracy
     from .models import (ConformerBackbone, DualBranchClsHead,
                          DualBranchConcatNeck, fuse_conv_bn)
 from .version import __version__, version_info
 
-register_mmengine_safe_globals()
 register_model_index()
 
 __all__ = [

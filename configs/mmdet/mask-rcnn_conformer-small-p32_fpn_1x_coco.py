@@ -4,6 +4,7 @@
 _base_ = [
     'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py',
     '../_base_/models/conformer-small-p32_featmap.py',
+    '../_base_/mmconformer_dense_runtime.py',
 ]
 
 model = dict(

@@ -14,6 +14,7 @@ _base_ = [
     'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_160k.py',
     '../_base_/models/conformer-small-p32_featmap.py',
+    '../_base_/mmconformer_dense_runtime.py',
 ]
 
 crop_size = (512, 512)

@@ -1,5 +1,6 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """int8 ONNX models: onnxruntime's own static quantizer on our export."""
+import os
 import os.path as osp
 import tempfile
 from typing import Iterable, Iterator, List, Optional
@@ -43,7 +44,8 @@ def quantize_onnx_int8(fp32_file: str, output_file: str,
             ``N x 3 x H x W`` float32 RGB pixels in 0..255.
 
     Raises:
-        ValueError: no calibration batch.
+        ValueError: no calibration batch, or a graph onnxruntime cannot
+            prepare (one with dynamic axes). Nothing is left behind.
     """
     from onnxruntime.quantization import (QuantFormat, QuantType,
                                           quant_pre_process, quantize_static)
@@ -53,10 +55,24 @@ def quantize_onnx_int8(fp32_file: str, output_file: str,
     if not batches:
         raise ValueError('int8 calibration needs at least one batch of '
                          'images')
+    fp32_file = osp.abspath(fp32_file)
     with tempfile.TemporaryDirectory() as tmp:
         prepared = osp.join(tmp, 'prepared.onnx')
         quantized = osp.join(tmp, 'int8.onnx')
-        quant_pre_process(fp32_file, prepared)
+        # quant_pre_process writes its own temporaries (an ONNX file and
+        # its external data) into the working folder, and leaves them there
+        # when it fails: it works inside the temporary folder instead
+        cwd = os.getcwd()
+        os.chdir(tmp)
+        try:
+            quant_pre_process(fp32_file, prepared)
+        except Exception as err:  # onnxruntime raises a bare Exception
+            raise ValueError(
+                f'onnxruntime cannot prepare {fp32_file} for int8 '
+                f'quantization ({err}); int8 needs a graph of static shape '
+                f'(an export without dynamic axes)') from err
+        finally:
+            os.chdir(cwd)
         quantize_static(prepared, quantized, _PixelReader(batches),
                         quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=QuantType.QUInt8,

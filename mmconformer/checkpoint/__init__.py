@@ -12,15 +12,18 @@ from .official_detector import (CHECKPOINT_KINDS, checkpoint_kind,
 from .pretrained import (extract_state_dict, load_pretrained,
                          load_state_dict_checked, read_checkpoint,
                          unbuilt_prefixes)
+from .safe_globals import (checkpoint_globals, checkpoint_safe_globals,
+                           restricted_getattr)
 from .state_dict import unwrap_state_dict
 
 __all__ = [
     'CHECKPOINT_KINDS', 'TORCH_EQUIVALENT', 'CheckpointError',
     'ConversionError', 'StateDictFit', 'check_compatible', 'checkpoint_error',
+    'checkpoint_globals', 'checkpoint_safe_globals',
     'checkpoint_kind', 'convert_official_detector',
     'convert_official_state_dict', 'extract_state_dict',
     'infer_official_arch', 'is_official_layout', 'load_checkpoint_file',
     'load_pretrained', 'load_state_dict_checked', 'mmpretrain_key',
     'official_key', 'read_checkpoint', 'save_atomic', 'state_dict_fit',
-    'unbuilt_prefixes', 'unwrap_state_dict'
+    'restricted_getattr', 'unbuilt_prefixes', 'unwrap_state_dict'
 ]

@@ -1,7 +1,6 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """Safe checkpoint reading, with a diagnosis for every file it cannot read,
 and atomic saving."""
-import argparse
 import os.path as osp
 import pickle
 import re
@@ -12,6 +11,7 @@ from typing import Any, Optional
 import torch
 
 from ..utils import atomic_write
+from .safe_globals import checkpoint_safe_globals
 
 __all__ = [
     'CheckpointError', 'TORCH_EQUIVALENT', 'checkpoint_error',
@@ -163,10 +163,12 @@ def _diagnose_unpickling(path: str, err: BaseException) -> CheckpointError:
 def load_checkpoint_file(path: str) -> Any:
     """Read a checkpoint with ``torch.load(weights_only=True)``.
 
-    Only tensors, containers and plain values are unpickled, plus
-    ``argparse.Namespace`` (the ``args`` entry that DeiT-style training
-    scripts save), which holds data only. A pickle that would import or call
-    anything else is refused, so no code from the file runs. Before anything
+    Only tensors, containers and plain values are unpickled, plus the few
+    types of mmengine's training checkpoints and ``argparse.Namespace`` (the
+    ``args`` entry that DeiT-style training scripts save), allowed for this
+    load only (:func:`~.safe_globals.checkpoint_safe_globals`). A pickle
+    that would import or call anything else is refused, so no code from the
+    file runs. Before anything
     is unpickled, the file must start like a PyTorch checkpoint (a zip
     archive, or torch's legacy pickle format), and a zip archive must pass
     its CRC-32 checks.
@@ -205,8 +207,7 @@ def load_checkpoint_file(path: str) -> Any:
             f'{head[:8]!r}, neither a zip archive nor torch\'s pickle '
             f'format)', 'not_checkpoint')
     try:
-        with torch.serialization.safe_globals([argparse.Namespace]), \
-                warnings.catch_warnings():
+        with checkpoint_safe_globals(), warnings.catch_warnings():
             # A damaged legacy file can name another pickle protocol; torch
             # warns about it before failing. The failure is what we report.
             warnings.filterwarnings(

@@ -19,17 +19,20 @@ from mmengine.logging import print_log
 from .compatibility import check_compatible, state_dict_fit
 from .io import CheckpointError, load_checkpoint_file
 from .official_converter import convert_official_state_dict, is_official_layout
+from .safe_globals import checkpoint_safe_globals
 from .state_dict import unwrap_state_dict
 
 
 def read_checkpoint(path: str) -> Mapping:
     """Local files through :func:`load_checkpoint_file` (weights only);
     URLs and other schemes through mmengine's ``CheckpointLoader``, whose
-    ``torch.load`` defaults to ``weights_only=True`` on torch >= 2.6."""
+    ``torch.load`` defaults to ``weights_only=True`` on torch >= 2.6 (with
+    the same globals allowed, for this load only)."""
     if osp.exists(path) or '://' not in path:
         return load_checkpoint_file(path)
     from mmengine.runner import CheckpointLoader
-    return CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    with checkpoint_safe_globals():
+        return CheckpointLoader.load_checkpoint(path, map_location='cpu')
 
 
 def extract_state_dict(checkpoint: Mapping) -> Dict[str, torch.Tensor]:

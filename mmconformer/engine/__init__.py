@@ -1,7 +1,4 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
-from .checkpoint_safe_globals import (mmengine_checkpoint_safe_globals,
-                                      register_mmengine_safe_globals,
-                                      restricted_getattr)
 from .fileio import AtomicLocalBackend
 from .hooks import (AtomicCheckpointHook, EpochRNGHook, FiniteLossHook,
                     NonFiniteLossError)
@@ -13,6 +10,5 @@ __all__ = [
     'AtomicCheckpointHook', 'AtomicLocalBackend', 'BF16AutocastOptimWrapper',
     'EpochRNGHook', 'FiniteLossHook', 'NonFiniteLossError',
     'PortableOptimWrapperConstructor', 'PortableRunner', 'build_runner',
-    'mmengine_checkpoint_safe_globals', 'register_mmengine_safe_globals',
-    'restricted_getattr', 'train_demo', 'use_tta'
+    'train_demo', 'use_tta'
 ]

@@ -179,3 +179,32 @@ def test_pixels_for_onnxruntime_are_rgb(setup):
     resized = torch.nn.functional.interpolate(
         bgr.float(), (32, 32), mode='bilinear', align_corners=False)
     np.testing.assert_allclose(pixels.numpy(), resized.flip(1).numpy())
+
+
+def test_int8_onnx_of_a_dynamic_graph_is_refused_leaving_nothing(
+        setup, tmp_path, monkeypatch, capsys):
+    """The tool refuses --quantize int8 --dynamic-export before exporting,
+    in one line that says what works; quantize_onnx_int8 itself, given a
+    dynamic export, raises ValueError, and onnxruntime's temporaries (an
+    ONNX file and its data, written to the working folder) are gone."""
+    pytest.importorskip('onnxscript')
+    from mmconformer.apis import export_onnx, quantize_onnx_int8
+    monkeypatch.chdir(tmp_path)
+    tool = load_tool('deployment/pytorch2onnx.py')
+    code, out, err = call_main(
+        tool, capsys, setup['config'], setup['ckpt'], '--output-file',
+        'int8.onnx', '--shape', 48, 48, '--quantize', 'int8', '--calib-dir',
+        setup['data'] / 'train', '--dynamic-export')
+    assert code == 2
+    assert err.strip().splitlines()[-1].endswith(
+        'error: --quantize int8 needs a graph of static shape, which '
+        "onnxruntime's quantizer can prepare: drop --dynamic-export (the "
+        'int8 model then runs at --shape)')
+    assert list(tmp_path.iterdir()) == []
+    fp32 = setup['tmp'] / 'dynamic.onnx'
+    export_onnx(setup['model'], str(fp32), (48, 48), 1, dynamic=True)
+    pixels = [np.zeros((1, 3, 48, 48), np.float32)]
+    with pytest.raises(ValueError, match='int8 needs a graph of static '
+                       'shape'):
+        quantize_onnx_int8(str(fp32), 'int8.onnx', pixels)
+    assert list(tmp_path.iterdir()) == []

@@ -16,6 +16,7 @@ from mmpretrain.registry import MODELS
 from mmconformer.checkpoint import (ConversionError, checkpoint_kind,
                                     convert_official_detector)
 from mmconformer.utils import dense_task_unavailable
+from mmconformer.checkpoint import load_checkpoint_file
 
 #: mmdet 2.x neck and head keys of an FPN detector (the same in mmdet 3.x).
 FAKE_MMDET_KEYS = ('neck.lateral_convs.0.conv.weight',
@@ -139,7 +140,7 @@ def test_every_key_of_our_detector_is_covered(tmp_path, capsys, config,
     assert code == 0, err
     assert 'an official Conformer detector' in out
     assert f'Matching config: configs/mmdet/{config}' in out
-    converted = torch.load(dst, weights_only=True)['state_dict']
+    converted = load_checkpoint_file(dst)['state_dict']
     assert converted.keys() == expected.keys()
     for key, value in expected.items():
         assert converted[key].shape == value.shape, key

@@ -77,8 +77,11 @@ def classification_changes(cfg):
 
 def dense_changes(cfg):
     """The detection and segmentation configs': the same hooks, by their
-    scoped names."""
+    scoped names, and our runner (weights-only loading of training
+    checkpoints on torch >= 2.6 without a process-wide allowlist)."""
     cfg['custom_hooks'] = [dict(type='mmpretrain.FiniteLossHook')]
+    assert 'runner_type' not in cfg
+    cfg['runner_type'] = 'PortableRunner'
     cfg['default_hooks']['checkpoint']['type'] = \
         'mmpretrain.AtomicCheckpointHook'
 

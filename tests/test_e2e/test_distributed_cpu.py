@@ -1,6 +1,6 @@
 """Distributed runs with 2 CPU processes (gloo) through every launcher a user
 meets: mmpretrain's own scripts under mim, our tools under torchrun, the
-mission's ImageNet config, and two "nodes" on one machine.
+README's ImageNet config, and two "nodes" on one machine.
 
 Each subprocess runs with CUDA hidden (``_training.CPU_ONLY``), so these
 tests take the CPU path on a GPU workstation too; the nccl path is covered
@@ -17,11 +17,12 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 from _helpers import CONFIG_DIR, REPO_ROOT
 from _training import (CPU_ONLY, DEMO, TOOLS, data_options, free_port,
                        make_shapes, run, train)
 from PIL import Image
+
+from mmconformer.checkpoint import load_checkpoint_file
 
 MIM = shutil.which('mim') or osp.join(osp.dirname(sys.executable), 'mim')
 IMAGENET_CONFIG = osp.join(CONFIG_DIR, 'conformer-tiny-p16_8xb128_in1k.py')
@@ -68,7 +69,7 @@ def test_mim_train_two_processes(mim_trained):
     # rank 0 alone writes the one checkpoint, without DDP's module. prefix
     assert sorted(f for f in os.listdir(work)
                   if f.endswith('.pth')) == DEMO_CHECKPOINTS
-    state = torch.load(work / 'epoch_1.pth', weights_only=True)
+    state = load_checkpoint_file(work / 'epoch_1.pth')
     assert not any(k.startswith('module.') for k in state['state_dict'])
 
 
@@ -135,7 +136,7 @@ def make_imagenet_folder(root, num_classes=4, per_class=8, val_images=8):
 
 @pytest.mark.slow
 @pytest.mark.plain_clone
-def test_mission_command_on_cpu(tmp_path):
+def test_readmes_8_gpu_command_runs_on_cpu_processes(tmp_path):
     """The README's headline, `mim train mmpretrain
     configs/conformer-tiny-p16_8xb128_in1k.py --launcher pytorch`, with 2 CPU
     processes; only the data root, epochs, batch size and image size are

@@ -6,9 +6,10 @@ import sys
 import time
 
 import pytest
-import torch
 from _helpers import REPO_ROOT
 from _training import DEMO, TOOLS, data_options, make_shapes, run
+
+from mmconformer.checkpoint import load_checkpoint_file
 from mmengine.config import Config
 from mmpretrain.registry import MODELS
 
@@ -43,7 +44,7 @@ def test_sigkill_then_resume_loses_only_the_unfinished_epoch(tmp_path):
     assert killed_at < 4
 
     # The checkpoint it resumes from is complete and loads strictly.
-    state = torch.load(last, weights_only=True)
+    state = load_checkpoint_file(last)
     model = MODELS.build(Config.fromfile(DEMO).model)
     model.load_state_dict(state['state_dict'], strict=True)
     assert state['meta']['epoch'] == killed_at

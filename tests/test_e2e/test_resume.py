@@ -8,6 +8,8 @@ import torch
 from _helpers import CONFIG_DIR, write_tiny_config
 from _training import make_shapes, train
 
+from mmconformer.checkpoint import load_checkpoint_file
+
 EMA_DEMO = f'{CONFIG_DIR}/demo/conformer-tiny-p16_1xb32-ema_shapes.py'
 
 COMMON = ('randomness.seed=0', 'randomness.deterministic=True',
@@ -37,9 +39,8 @@ def test_resume_is_bit_identical(tmp_path):
         'resumed from' in resumed_log.lower()
     assert 'Epoch(train) [1]' not in resumed_log
 
-    full = torch.load(tmp_path / 'full' / 'epoch_2.pth', weights_only=True)
-    resumed = torch.load(tmp_path / 'part' / 'epoch_2.pth',
-                         weights_only=True)
+    full = load_checkpoint_file(tmp_path / 'full' / 'epoch_2.pth')
+    resumed = load_checkpoint_file(tmp_path / 'part' / 'epoch_2.pth')
     assert full['state_dict'].keys() == resumed['state_dict'].keys()
     for key, value in full['state_dict'].items():
         assert torch.equal(value, resumed['state_dict'][key]), key
@@ -75,9 +76,8 @@ def test_resume_with_ema_is_bit_identical(tmp_path):
     log = train(tmp_path / 'part', data, 'train_cfg.max_epochs=2', *COMMON,
                 extra=('--resume', ), config=config)
     assert 'Epoch(train) [1]' not in log
-    full = torch.load(tmp_path / 'full' / 'epoch_2.pth', weights_only=True)
-    resumed = torch.load(tmp_path / 'part' / 'epoch_2.pth',
-                         weights_only=True)
+    full = load_checkpoint_file(tmp_path / 'full' / 'epoch_2.pth')
+    resumed = load_checkpoint_file(tmp_path / 'part' / 'epoch_2.pth')
     for part in ('state_dict', 'ema_state_dict'):
         assert full[part].keys() == resumed[part].keys()
         for key, value in full[part].items():

@@ -16,6 +16,7 @@ from mmengine.fileio import get_file_backend
 
 from mmconformer.engine import AtomicCheckpointHook, AtomicLocalBackend
 from mmconformer.utils.atomic import TEMP_SUFFIX
+from mmconformer.checkpoint import load_checkpoint_file
 
 #: 2 iterations of 12 images an epoch, a checkpoint each epoch, keep one
 OPTIONS = ('train_dataloader.batch_size=12', 'train_cfg.max_epochs=2',
@@ -65,7 +66,7 @@ def train(setup, work, *extra, capsys=None):
 
 
 def weights(path):
-    return torch.load(path, weights_only=True)['state_dict']
+    return load_checkpoint_file(path)['state_dict']
 
 
 def assert_same_weights(a, b):
@@ -115,8 +116,7 @@ def test_a_full_disk_mid_save_then_resume(setup, reference, full_disk):
         train(setup, work)
     # the first checkpoint and its pointer are intact, nothing half-written
     assert checkpoint_of(work) == 'epoch_1.pth'
-    assert torch.load(work / 'epoch_1.pth',
-                      weights_only=True)['meta']['epoch'] == 1
+    assert load_checkpoint_file(work / 'epoch_1.pth')['meta']['epoch'] == 1
     assert sorted(p.name for p in work.iterdir() if 'pth' in p.name) == [
         'epoch_1.pth']
     # space is freed (the work dir moves to a disk with room): resume

@@ -3,9 +3,10 @@ import subprocess
 import sys
 
 import pytest
-import torch
 from _helpers import CONFIG_DIR, REPO_ROOT
 from _training import make_shapes
+
+from mmconformer.checkpoint import load_checkpoint_file
 from mmengine.config import Config
 from mmpretrain.registry import MODELS
 
@@ -32,8 +33,7 @@ def test_train_one_epoch_and_checkpoint_loads_strictly(tmp_path):
     log = result.stdout + result.stderr
     assert 'Epoch(train) [1][3/3]' in log
     assert 'accuracy/top1' in log
-    checkpoint = torch.load(work / 'epoch_1.pth', map_location='cpu',
-                            weights_only=True)
+    checkpoint = load_checkpoint_file(work / 'epoch_1.pth')
     cfg = Config.fromfile(DEMO)
     model = MODELS.build(cfg.model)
     model.load_state_dict(checkpoint['state_dict'], strict=True)

@@ -62,9 +62,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if (args.quantize is None) != (args.calib_dir is None):
         parser.error('--quantize int8 and --calib-dir go together')
-    if args.quantize and not args.dynamic_export and args.batch_size != 1:
-        parser.error('--quantize with a static graph calibrates image by '
-                     'image: use --batch-size 1 or --dynamic-export')
+    if args.quantize and args.dynamic_export:
+        parser.error('--quantize int8 needs a graph of static shape, which '
+                     "onnxruntime's quantizer can prepare: drop "
+                     '--dynamic-export (the int8 model then runs at --shape)')
+    if args.quantize and args.batch_size != 1:
+        parser.error('--quantize calibrates the static graph image by '
+                     'image: use --batch-size 1')
     check_files(args.config, args.checkpoint, urls=True)
     from mmconformer.apis import (default_verify_shapes, export_onnx,
                                   load_classifier, verify_onnx)
@@ -91,9 +95,7 @@ def main(argv=None) -> int:
             images = find_images(args.calib_dir, args.calib_images)
         except ValueError as err:
             raise ToolError(str(err)) from err
-        pixels = onnx_calibration_pixels(
-            model, images, args.batch_size,
-            None if args.dynamic_export else args.shape)
+        pixels = onnx_calibration_pixels(model, images, 1, args.shape)
     with tempfile.TemporaryDirectory() as tmp:
         fp32_file = osp.join(tmp, 'fp32.onnx') if args.quantize else \
             args.output_file
@@ -101,12 +103,12 @@ def main(argv=None) -> int:
             outputs = export_onnx(model, fp32_file, tuple(args.shape),
                                   args.batch_size, args.dynamic_export,
                                   args.opset)
+            if args.quantize:
+                from mmconformer.apis import quantize_onnx_int8
+                quantize_onnx_int8(fp32_file, args.output_file,
+                                   [p.numpy() for p in pixels])
         except (TypeError, ValueError) as err:
             raise ToolError(str(err)) from err
-        if args.quantize:
-            from mmconformer.apis import quantize_onnx_int8
-            quantize_onnx_int8(fp32_file, args.output_file,
-                               [p.numpy() for p in pixels])
     size = osp.getsize(args.output_file) / 2**20
     axes = 'dynamic batch, height and width' if args.dynamic_export else \
         f'static {args.batch_size}x3x{args.shape[0]}x{args.shape[1]}'

@@ -9,15 +9,6 @@
 # `pop`, not a plain reference: the definition is used there and stays out
 # of the resolved config, where it would be a second, unused copy.
 
-# Registers mmpretrain.ConformerBackbone (and DualBranchConcatNeck) before
-# the model is built.
-custom_imports = dict(imports=['mmconformer'], allow_failed_imports=False)
-
-# Stop at the first NaN or Inf loss, naming the iteration and the loss, before
-# a checkpoint of the bad step is written (mmdet's and mmseg's runtimes have
-# no custom hooks of their own).
-custom_hooks = [dict(type='mmpretrain.FiniteLossHook')]
-
 # mmpretrain's ImageNet checkpoint of Conformer-S/32: only its `backbone.`
 # weights are loaded.
 checkpoint = 'https://download.openmmlab.com/mmclassification/v0/conformer/conformer-small-p32_8xb128_in1k_20211206-947a0816.pth'  # noqa: E501

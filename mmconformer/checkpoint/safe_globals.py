@@ -1,11 +1,13 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
-"""Let ``torch.load(weights_only=True)`` read mmengine's training checkpoints.
+"""What ``torch.load(weights_only=True)`` may build while we read a
+checkpoint: the few non-tensor types of mmengine's training checkpoints
+(the message hub's ``HistoryBuffer``, with numpy arrays and scalars), and
+the ``argparse.Namespace`` of DeiT-style scripts.
 
-torch >= 2.6 loads with ``weights_only=True`` by default, and mmengine 0.10.7
-checkpoints hold a few non-tensor types (the message hub's ``HistoryBuffer``
-with numpy arrays and scalars), so ``--resume`` fails. This allowlists
-exactly those types through torch's public ``add_safe_globals``; it does not
-switch ``weights_only`` off.
+They are allowed only inside :func:`checkpoint_safe_globals`, a context
+around our own loads (torch's public ``safe_globals``): importing
+mmconformer leaves torch's process-wide allowlist as it was, and
+``weights_only`` is never switched off.
 
 One entry needs care: pickle stores the statistics functions of
 ``HistoryBuffer`` (``HistoryBuffer.min`` ...) as ``getattr(HistoryBuffer,
@@ -13,8 +15,10 @@ One entry needs care: pickle stores the statistics functions of
 reach arbitrary attributes, so the name is bound to :func:`restricted_getattr`
 instead, which resolves only those functions of ``HistoryBuffer``.
 """
+import argparse
+import contextlib
 import pickle
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import torch
@@ -24,6 +28,9 @@ try:  # numpy >= 2
     from numpy._core.multiarray import _reconstruct, scalar
 except ImportError:  # pragma: no cover  (numpy 1.x)
     from numpy.core.multiarray import _reconstruct, scalar
+
+__all__ = ['checkpoint_globals', 'checkpoint_safe_globals',
+           'restricted_getattr']
 
 #: Attributes that ``restricted_getattr`` may resolve, per owner.
 ALLOWED_ATTRIBUTES = {
@@ -42,28 +49,24 @@ def restricted_getattr(obj: Any, name: str) -> Any:
     return getattr(obj, name)
 
 
-def _numpy_dtype_classes() -> list:
-    dtypes = getattr(np, 'dtypes', None)
-    if dtypes is None:  # pragma: no cover  (numpy < 1.25)
-        return []
+def checkpoint_globals() -> list:
+    """The smallest set of globals that mmengine's training checkpoints
+    (and DeiT-style ``args``) need: what a checkpoint of our configs'
+    runs holds, found by loading one."""
     return [
-        cls for cls in vars(dtypes).values()
-        if isinstance(cls, type) and issubclass(cls, np.dtype)
-    ]
-
-
-def mmengine_checkpoint_safe_globals() -> list:
-    """The globals that mmengine's training checkpoints need."""
-    return [
+        argparse.Namespace,
         HistoryBuffer,
         np.ndarray,
         np.dtype,
         _reconstruct,
         scalar,
         (restricted_getattr, 'builtins.getattr'),
-    ] + _numpy_dtype_classes()
+    ] + [type(np.dtype(name)) for name in ('float64', 'float32', 'int64')]
 
 
-def register_mmengine_safe_globals() -> None:
-    """Allowlist them process-wide (idempotent)."""
-    torch.serialization.add_safe_globals(mmengine_checkpoint_safe_globals())
+@contextlib.contextmanager
+def checkpoint_safe_globals() -> Iterator[None]:
+    """Allow :func:`checkpoint_globals` in ``torch.load(weights_only=True)``
+    inside the block only."""
+    with torch.serialization.safe_globals(checkpoint_globals()):
+        yield
