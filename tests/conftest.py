@@ -56,3 +56,34 @@ def classifier_checkpoint(tmp_path_factory):
 def small_p32_classifier_checkpoint(classifier_checkpoint):
     """The Conformer-S/32 classifier checkpoint (path, state dict)."""
     return classifier_checkpoint('conformer-small-p32_8xb128_in1k.py')
+
+
+@pytest.fixture
+def published_weights_served_here(monkeypatch):
+    """The published checkpoints cannot be downloaded here: mmengine's
+    loader gets, for each of their URLs, random weights of the classifier
+    the URL's model-index entry names (so a block loads them strictly and
+    runs as written). Yields what it served, by URL."""
+    from collections import OrderedDict
+
+    from mmengine.runner import CheckpointLoader
+    from mmpretrain.apis import ModelHub
+
+    served = {}
+
+    def serve(url, map_location=None, **kwargs):
+        for name in ModelHub._models_dict:
+            info = ModelHub._models_dict[name]
+            if info.weights == url:
+                from mmpretrain.registry import MODELS
+                model = MODELS.build(ModelHub.get(name).config.model)
+                model.init_weights()
+                served[url] = model.state_dict()
+                return {'state_dict': served[url]}
+        raise AssertionError(f'not a published checkpoint: {url}')
+
+    schemes = OrderedDict(
+        [('https://download.openmmlab.com/', serve)] +
+        list(CheckpointLoader._schemes.items()))
+    monkeypatch.setattr(CheckpointLoader, '_schemes', schemes)
+    return served

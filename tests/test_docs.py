@@ -210,34 +210,6 @@ def test_shell_commands(path, code, above, prose, monkeypatch, capsys):
         check_command(tokens, monkeypatch, prose + ' ' + comments)
 
 
-@pytest.fixture
-def published_weights_served_here(monkeypatch):
-    """The published checkpoints cannot be downloaded here: mmengine's
-    loader gets, for each of their URLs, random weights of the classifier
-    the URL's model-index entry names (so a block loads them strictly and
-    runs as written)."""
-    from collections import OrderedDict
-
-    from mmengine.runner import CheckpointLoader
-    from mmpretrain.apis import ModelHub
-
-    import mmconformer  # noqa: F401  (registers our model index)
-
-    def serve(url, map_location=None, **kwargs):
-        for name in ModelHub._models_dict:
-            info = ModelHub._models_dict[name]
-            if info.weights == url:
-                model = ModelHub.get(name).config.model
-                from mmpretrain.registry import MODELS
-                return {'state_dict': MODELS.build(model).state_dict()}
-        raise AssertionError(f'not a published checkpoint: {url}')
-
-    schemes = OrderedDict(
-        [('https://download.openmmlab.com/', serve)] +
-        list(CheckpointLoader._schemes.items()))
-    monkeypatch.setattr(CheckpointLoader, '_schemes', schemes)
-
-
 @pytest.mark.parametrize('path,code,above,prose', blocks_of(('python', )))
 def test_python_blocks(path, code, above, prose, monkeypatch, request):
     compiled = compile(code, relpath(path), 'exec')
