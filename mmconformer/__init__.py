@@ -10,7 +10,11 @@ parts (the hooks ``EpochRNGHook``, ``FiniteLossHook`` and
 ``PortableOptimWrapperConstructor``, ``BF16AutocastOptimWrapper`` and, in
 mmengine's ``RUNNERS``, ``PortableRunner``).
 It also registers our model index with mmpretrain's ``ModelHub``, so that
-``get_model('conformer-tiny-p16_mmconformer_in1k')`` builds our model.
+``get_model('conformer-tiny-p16_mmconformer_in1k')`` builds our model, and
+a loader of our four published weight URLs with mmengine's
+``CheckpointLoader``, which fetches them from ``$MMCONFORMER_WEIGHTS_MIRROR``
+when it is set and checks each file against the hash in its name
+(:mod:`mmconformer.checkpoint.published`).
 
 Nothing else in the process changes: the warning filters are restored
 after the import, and torch's allowlist for ``weights_only`` loading is
@@ -28,6 +32,7 @@ from .utils.quiet import silence_known_warnings
 with warnings.catch_warnings():
     silence_known_warnings(log_lines=False)
     from .apis import register_model_index
+    from .checkpoint import register_published_weights
     from .datasets import CheckImageFile
     from .engine import EpochRNGHook, PortableRunner
     from .evaluation import BranchAccuracy
@@ -36,6 +41,7 @@ with warnings.catch_warnings():
 from .version import __version__, version_info
 
 register_model_index()
+register_published_weights()
 
 __all__ = [
     'BranchAccuracy', 'CheckImageFile', 'ConformerBackbone',

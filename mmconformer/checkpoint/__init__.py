@@ -12,18 +12,24 @@ from .official_detector import (CHECKPOINT_KINDS, checkpoint_kind,
 from .pretrained import (extract_state_dict, load_pretrained,
                          load_state_dict_checked, read_checkpoint,
                          unbuilt_prefixes)
+from .published import (MIRROR_VARIABLE, PUBLISHED_URLS,
+                        expected_hash_prefix, fetch_weights,
+                        register_published_weights)
 from .safe_globals import (checkpoint_globals, checkpoint_safe_globals,
                            restricted_getattr)
 from .state_dict import unwrap_state_dict
 
 __all__ = [
-    'CHECKPOINT_KINDS', 'TORCH_EQUIVALENT', 'CheckpointError',
+    'CHECKPOINT_KINDS', 'MIRROR_VARIABLE', 'PUBLISHED_URLS',
+    'TORCH_EQUIVALENT', 'CheckpointError',
     'ConversionError', 'StateDictFit', 'check_compatible', 'checkpoint_error',
     'checkpoint_globals', 'checkpoint_safe_globals',
     'checkpoint_kind', 'convert_official_detector',
-    'convert_official_state_dict', 'extract_state_dict',
+    'convert_official_state_dict', 'expected_hash_prefix',
+    'extract_state_dict', 'fetch_weights',
     'infer_official_arch', 'is_official_layout', 'load_checkpoint_file',
     'load_pretrained', 'load_state_dict_checked', 'mmpretrain_key',
-    'official_key', 'read_checkpoint', 'save_atomic', 'state_dict_fit',
+    'official_key', 'read_checkpoint', 'register_published_weights',
+    'save_atomic', 'state_dict_fit',
     'restricted_getattr', 'unbuilt_prefixes', 'unwrap_state_dict'
 ]
