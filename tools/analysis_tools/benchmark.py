@@ -10,8 +10,8 @@ Examples::
     python tools/analysis_tools/benchmark.py \\
         configs/conformer-tiny-p16_8xb128_in1k.py --sweep --plot out.png
 
-A thin command line over :mod:`mmconformer.analysis.benchmark`; the docs'
-tables are rendered from its JSON by ``docs/benchmark_tables.py``.
+A thin CLI over :mod:`mmconformer.analysis.benchmark`; the docs render
+its JSON with ``docs/benchmark_tables.py``.
 """
 import argparse
 import functools
@@ -20,14 +20,13 @@ import os.path as osp
 import sys
 
 from mmconformer.utils import (ToolError, atomic_write, check_device,
-                               cli_main, int_at_least)
+                               cli_main, int_at_least, tool_logger)
 
 LIMITS = ('Limits: CPU peak memory is the peak-RSS growth of a process per '
           'row over two steps (allocator caching included); CUDA peak '
           'memory is max_memory_allocated. Training GFLOP/s count 3x the '
           'forward FLOPs. Compare ratios from one run.')
-CHOSEN_BY_SWEEP = ('--dtype', '--channels-last', '--compare', '--fast',
-                   '--compile')
+SWEEP_SETS = ('--dtype', '--channels-last', '--compare', '--fast', '--compile')
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_args(argv):
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = a = parser.parse_args(argv)
     given = [arg.split('=')[0] for arg in argv]
     if (args.config is None) == (args.arch is None):
         parser.error('give either CONFIG or --arch, not both or neither')
@@ -85,8 +84,7 @@ def parse_args(argv):
     if len(args.input_size) not in (1, 2) or min(args.input_size) <= 0:
         parser.error(f'--input-size takes one or two positive ints, got '
                      f'{args.input_size}')
-    chosen = [flag for flag in CHOSEN_BY_SWEEP if flag in given]
-    a = args
+    chosen = [flag for flag in SWEEP_SETS if flag in given]
     extra = chosen + ['--sweep'] * a.sweep + ['--latency'] * a.latency + \
         ['--plot'] * bool(a.plot)
     for broken, message in (
@@ -121,16 +119,14 @@ def main(argv=None) -> int:
     from mmengine.logging import print_log
 
     from mmconformer.analysis import benchmark as bench
-    from mmconformer.utils import tool_logger
-
-    logger = tool_logger('mmconformer-benchmark', 'INFO')
     names = ('config', 'arch', 'patch_size', 'with_cp', 'latency', 'mode',
              'batch_size', 'input_size', 'device', 'sweep', 'fast', 'dtype',
              'channels_last', 'compile', 'warmup', 'repeats', 'baseline')
     spec = bench.build_spec(**{n: getattr(args, n) for n in names},
                             compare=bool(args.compare))
 
-    log = functools.partial(print_log, logger=logger)
+    log = functools.partial(
+        print_log, logger=tool_logger('mmconformer-benchmark', 'INFO'))
     kind = bench.Int8ProfileBenchmark if args.profile_int8 else \
         bench.LatencyBenchmark if args.latency else functools.partial(
             bench.ThroughputBenchmark, measure_memory=not args.no_memory)
