@@ -58,12 +58,13 @@ def _header(report: dict) -> List[str]:
 def _ratio_cells(results: List[dict],
                  spec: dict) -> Tuple[List[str], str]:
     """Each row's ratio over the report's baseline (its spec's, else the
-    default one), ``baseline`` for the baseline's own rows."""
+    default one): ``baseline`` for the baseline's own rows, nothing in a
+    mode without a baseline row."""
     baseline = spec.get('baseline') or default_baseline(results)
-    ratios = {(r['mode'], r['numerator']): r['ratio']
+    ratios = {(r['mode'], r['numerator']): f'{r["ratio"]:.2f}x'
               for r in speed_ratios(results, baseline)}
-    return [f'{ratios[(r["mode"], _label(r))]:.2f}x'
-            if (r['mode'], _label(r)) in ratios else 'baseline'
+    return [ratios.get((r['mode'], _label(r)),
+                       'baseline' if _label(r) == baseline else '')
             for r in results], baseline
 
 
