@@ -12,6 +12,7 @@ from .official_detector import (CHECKPOINT_KINDS, checkpoint_kind,
 from .pretrained import (extract_state_dict, load_pretrained,
                          load_state_dict_checked, read_checkpoint,
                          unbuilt_prefixes)
+from .portable_state import from_weights_only, to_weights_only
 from .published import (MIRROR_VARIABLE, PUBLISHED_URLS,
                         expected_hash_prefix, fetch_weights,
                         register_published_weights)
@@ -26,10 +27,10 @@ __all__ = [
     'checkpoint_globals', 'checkpoint_safe_globals',
     'checkpoint_kind', 'convert_official_detector',
     'convert_official_state_dict', 'expected_hash_prefix',
-    'extract_state_dict', 'fetch_weights',
+    'extract_state_dict', 'fetch_weights', 'from_weights_only',
     'infer_official_arch', 'is_official_layout', 'load_checkpoint_file',
     'load_pretrained', 'load_state_dict_checked', 'mmpretrain_key',
     'official_key', 'read_checkpoint', 'register_published_weights',
-    'save_atomic', 'state_dict_fit',
+    'save_atomic', 'state_dict_fit', 'to_weights_only',
     'restricted_getattr', 'unbuilt_prefixes', 'unwrap_state_dict'
 ]

@@ -63,8 +63,10 @@ def fake_download(monkeypatch):
         model.init_weights()
         return {'state_dict': model.state_dict(), 'meta': {}}
 
-    monkeypatch.setitem(CheckpointLoader._schemes, 'https://',
-                        load_from_http)
+    # first: before mmengine's https:// and our published-weights loader
+    schemes = dict([('https://download.openmmlab.com/', load_from_http)] +
+                   list(CheckpointLoader._schemes.items()))
+    monkeypatch.setattr(CheckpointLoader, '_schemes', schemes)
     return requested
 
 

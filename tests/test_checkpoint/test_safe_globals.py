@@ -107,3 +107,36 @@ def test_import_changes_nothing_else_in_the_process():
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == 'unchanged'
+
+
+def test_portable_state_round_trips_and_loads_weights_only(tmp_path):
+    """What AtomicCheckpointHook saves: plain containers that a bare
+    torch.load(weights_only=True) reads, restored for --resume."""
+    from collections import OrderedDict
+
+    from mmconformer.checkpoint import from_weights_only, to_weights_only
+    hub = MessageHub.get_instance('portable-state-test')
+    for value in (0.5, 0.25, 1.0):
+        hub.update_scalar('train/loss', np.float64(value))
+    checkpoint = {'message_hub': hub.state_dict(),
+                  'state_dict': OrderedDict(w=torch.ones(2)),
+                  'meta': {'best_score': np.float32(0.5),
+                           'arr': np.arange(3, dtype=np.int64),
+                           'pair': (np.int64(1), 'a')}}
+    path = tmp_path / 'ckpt.pth'
+    torch.save(to_weights_only(checkpoint), path)
+    loaded = torch.load(path, weights_only=True)  # no allowlist at all
+    restored = from_weights_only(loaded)
+    buffer = restored['message_hub']['log_scalars']['train/loss']
+    assert isinstance(buffer, HistoryBuffer)
+    assert buffer.mean() == pytest.approx(1.75 / 3)
+    assert buffer.max() == 1.0 and buffer.current() == 1.0
+    np.testing.assert_array_equal(
+        buffer._count_history,
+        hub.state_dict()['log_scalars']['train/loss']._count_history)
+    assert restored['meta']['arr'].dtype == np.int64
+    assert restored['meta']['arr'].tolist() == [0, 1, 2]
+    assert restored['meta']['best_score'] == pytest.approx(0.5)
+    assert restored['meta']['pair'] == (1, 'a')
+    assert isinstance(restored['state_dict'], OrderedDict)
+    assert torch.equal(restored['state_dict']['w'], torch.ones(2))

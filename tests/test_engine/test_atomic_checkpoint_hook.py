@@ -85,6 +85,24 @@ def reference(setup):
     return weights(work / 'epoch_2.pth')
 
 
+def test_checkpoints_load_with_a_bare_weights_only_torch_load(
+        setup, reference):
+    """mmpretrain's tools load checkpoints with a plain torch.load, weights
+    only by default on torch >= 2.6, and no allowlist of ours: our
+    checkpoints hold nothing else, and a resume gets the message hub's
+    buffers back."""
+    from mmengine.logging import HistoryBuffer
+    path = setup['tmp'] / 'reference' / 'epoch_2.pth'
+    bare = torch.load(path, weights_only=True)
+    assert_same_weights(bare['state_dict'], reference)
+    restored = AtomicCheckpointHook()
+    checkpoint = load_checkpoint_file(path)
+    restored.after_load_checkpoint(None, checkpoint)
+    buffers = checkpoint['message_hub']['log_scalars']
+    assert buffers and all(isinstance(b, HistoryBuffer)
+                           for b in buffers.values())
+
+
 def checkpoint_of(work):
     return osp.basename((work / 'last_checkpoint').read_text().strip())
 

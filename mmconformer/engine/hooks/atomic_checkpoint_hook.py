@@ -8,6 +8,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
 from mmpretrain.registry import HOOKS
 
+from ...checkpoint import from_weights_only, to_weights_only
 from ...utils import atomic_write
 
 __all__ = ['AtomicCheckpointHook']
@@ -67,6 +68,17 @@ class AtomicCheckpointHook(CheckpointHook):
             *args,
             backend_args=backend_args or dict(backend='atomic_local'),
             **kwargs)
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Store the message hub's buffers and numpy values as plain
+        containers, so that any weights-only ``torch.load`` (mmpretrain's
+        tools on torch >= 2.6) reads the checkpoint
+        (:func:`~mmconformer.checkpoint.to_weights_only`)."""
+        checkpoint.update(to_weights_only(checkpoint))
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Restore them for ``--resume``."""
+        checkpoint.update(from_weights_only(checkpoint))
 
     def before_train(self, runner) -> None:
         super().before_train(runner)
