@@ -102,3 +102,12 @@ def save_classifier_checkpoint(config: str, path) -> str:
                 'meta': {'dataset_meta': {'classes': SHAPES_CLASSES}}},
                path)
     return str(path)
+
+
+def unmount(path) -> None:
+    """Unmount a test's tmpfs; a busy one (a file still open in it) is
+    detached lazily, so that no mount outlives the test session."""
+    import subprocess
+    if subprocess.run(['umount', str(path)],
+                      capture_output=True).returncode:
+        subprocess.run(['umount', '-l', str(path)], check=True)

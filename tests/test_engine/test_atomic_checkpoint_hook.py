@@ -10,7 +10,8 @@ import sys
 
 import pytest
 import torch
-from _helpers import REPO_ROOT, call_main, load_tool, write_tiny_config
+from _helpers import (REPO_ROOT, call_main, load_tool, unmount,
+                      write_tiny_config)
 from _training import TOOLS, data_options, make_shapes
 from mmengine.fileio import get_file_backend
 
@@ -124,7 +125,7 @@ def full_disk(setup, reference):
     try:
         yield mount
     finally:
-        subprocess.run(['umount', str(mount)])
+        unmount(mount)
 
 
 @pytest.mark.slow

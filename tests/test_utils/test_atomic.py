@@ -10,6 +10,7 @@ import sys
 import textwrap
 
 import pytest
+from _helpers import unmount
 
 from mmconformer.utils import atomic
 from mmconformer.utils.atomic import (TEMP_SUFFIX, atomic_write,
@@ -147,7 +148,7 @@ def full_disk(tmp_path):
     try:
         yield mount
     finally:
-        subprocess.run(['umount', str(mount)])
+        unmount(mount)
 
 
 def test_a_real_full_disk_keeps_the_old_file(full_disk):
