@@ -4,7 +4,7 @@
 Importing this package registers ``ConformerBackbone``,
 ``DualBranchClsHead`` and ``DualBranchConcatNeck`` into
 ``mmpretrain.registry.MODELS``, the ``BranchAccuracy`` metric, the
-``CheckImageFile`` transform, the engine
+``checked_image`` file backend of our image loaders, the engine
 parts (the hooks ``EpochRNGHook``, ``FiniteLossHook`` and
 ``AtomicCheckpointHook``, the ``atomic_local`` file backend,
 ``PortableOptimWrapperConstructor``, ``BF16AutocastOptimWrapper`` and, in
@@ -33,7 +33,7 @@ with warnings.catch_warnings():
     silence_known_warnings(log_lines=False)
     from .apis import register_model_index
     from .checkpoint import register_published_weights
-    from .datasets import CheckImageFile
+    from .datasets import CheckedImageBackend
     from .engine import EpochRNGHook, PortableRunner
     from .evaluation import BranchAccuracy
     from .models import (ConformerBackbone, DualBranchClsHead,
@@ -44,7 +44,7 @@ register_model_index()
 register_published_weights()
 
 __all__ = [
-    'BranchAccuracy', 'CheckImageFile', 'ConformerBackbone',
+    'BranchAccuracy', 'CheckedImageBackend', 'ConformerBackbone',
     'DualBranchClsHead', 'DualBranchConcatNeck', 'EpochRNGHook',
     'PortableRunner', '__version__', 'fuse_conv_bn', 'version_info'
 ]

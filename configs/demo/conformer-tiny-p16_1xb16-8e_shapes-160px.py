@@ -22,19 +22,14 @@ data_root = 'data/shapes-160'
 img_size = 160
 load_from = 'work_dirs/demo/epoch_7.pth'
 
+# the demo's pipelines at this size
 train_pipeline = [
-    dict(type='CheckImageFile'),
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=img_size,
-         crop_ratio_range=(0.85, 1.0)),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
+    dict(t, scale=img_size) if 'scale' in t else t
+    for t in _base_.train_pipeline
 ]
 test_pipeline = [
-    dict(type='CheckImageFile'),
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_size),
-    dict(type='PackInputs'),
+    dict(t, scale=img_size) if 'scale' in t else t
+    for t in _base_.test_pipeline
 ]
 train_dataloader = dict(
     batch_size=16,
@@ -45,11 +40,10 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 max_epochs = 8
-optim_wrapper = dict(optimizer=dict(lr=5e-4))
+# the demo's learning rate and schedule, with a 20-iteration warm-up
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=20),
-    dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=1e-5,
-         by_epoch=True, begin=0, end=max_epochs, convert_to_iter_based=True),
+    dict(_base_.param_scheduler[0], end=20),
+    dict(_base_.param_scheduler[1], T_max=max_epochs, end=max_epochs),
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 default_hooks = dict(checkpoint=dict(interval=max_epochs))

@@ -17,17 +17,16 @@ model = dict(
     head=dict(num_classes=num_classes))
 data_preprocessor = dict(num_classes=num_classes)
 
+# the demo's pipelines (configs/demo/conformer-tiny-p16_1xb32_shapes.py)
 train_pipeline = [
-    dict(type='CheckImageFile'),
-    dict(type='LoadImageFromFile'),
+    _base_.train_pipeline[0],
     dict(type='RandomResizedCrop', scale=img_size,
          crop_ratio_range=(0.85, 1.0)),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
 test_pipeline = [
-    dict(type='CheckImageFile'),
-    dict(type='LoadImageFromFile'),
+    _base_.test_pipeline[0],
     dict(type='Resize', scale=img_size),
     dict(type='PackInputs'),
 ]

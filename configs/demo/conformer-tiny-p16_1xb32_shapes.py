@@ -1,11 +1,17 @@
 # Conformer-tiny-p16 on the synthetic shapes dataset
 # (tools/dataset_converters/make_shapes_dataset.py), for a CPU demo.
-# Inherits the ImageNet config (model, optimizer type, runtime) and changes
-# what a 7-epoch run on a 6-class 64x64 toy dataset needs: data root and
-# loaders, classes, input size, top-k, no Mixup/CutMix, batch 32, 7 epochs,
+# Inherits the ImageNet config's bases (model, optimizer type, runtime) with
+# the class-per-folder dataset (top-1 only, batch 32) and changes what a
+# 7-epoch run on a 6-class 64x64 toy dataset needs: data root, loader
+# workers, classes, input size, no Mixup/CutMix, 7 epochs,
 # lr 5e-4 with a 50-iteration warm-up, validation and checkpoints every 2
 # epochs (the best kept), a log line every 10 iterations, and seed 0.
-_base_ = ['../conformer-tiny-p16_8xb128_in1k.py']
+_base_ = [
+    '../_base_/models/conformer-tiny-p16.py',
+    '../_base_/datasets/custom_folder.py',
+    '../_base_/schedules/imagenet_bs1024_adamw_conformer.py',
+    '../_base_/mmconformer_runtime.py',
+]
 
 data_root = 'data/shapes'
 num_classes = 6
@@ -20,43 +26,23 @@ model = dict(
 data_preprocessor = dict(num_classes=num_classes)
 
 train_pipeline = [
-    dict(type='CheckImageFile'),
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=img_size, crop_ratio_range=(0.85, 1.0)),
+    dict(type='LoadImageFromFile', backend_args=dict(backend='checked_image')),
+    dict(type='RandomResizedCrop', scale=img_size,
+         crop_ratio_range=(0.85, 1.0)),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
 test_pipeline = [
-    dict(type='CheckImageFile'),
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFile', backend_args=dict(backend='checked_image')),
     dict(type='Resize', scale=img_size),
     dict(type='PackInputs'),
 ]
-
-train_dataloader = dict(
-    batch_size=32,
-    # one loader process leaves the second core to the model
-    num_workers=1,
-    dataset=dict(
-        _delete_=True,
-        type='CustomDataset',
-        data_root=data_root,
-        data_prefix='train',
-        pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True))
-val_dataloader = dict(
-    batch_size=64,
-    num_workers=1,
-    dataset=dict(
-        _delete_=True,
-        type='CustomDataset',
-        data_root=data_root,
-        data_prefix='val',
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False))
+# one loader process leaves the second core to the model
+train_dataloader = dict(num_workers=1, dataset=dict(
+    data_root=data_root, pipeline=train_pipeline))
+val_dataloader = dict(num_workers=1, dataset=dict(
+    data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='BranchAccuracy', topk=(1, ))
-test_evaluator = val_evaluator
 
 max_epochs = 7
 optim_wrapper = dict(optimizer=dict(lr=5e-4))

@@ -1,7 +1,7 @@
 # Fine-tune Conformer-tiny-p16, pretrained on ImageNet-1k, on your own classes.
 #
-# Your data, in the folder layout of mmpretrain's CustomDataset (one folder
-# per class; the class names are the folder names, sorted):
+# Your data, in the folder layout of mmpretrain's CustomDataset
+# (configs/_base_/datasets/custom_folder.py):
 #     data/my_dataset/train/<class>/*.jpg
 #     data/my_dataset/val/<class>/*.jpg
 # What to change: `data_root` and `num_classes` below in a config that
@@ -14,7 +14,13 @@
 # which may be an mmpretrain checkpoint (the default below), an official one
 # (github.com/pengzhiliang/Conformer: converted on the fly) or one of your own
 # training runs. Only its `backbone.` weights are loaded; the head is new.
-_base_ = ['../conformer-tiny-p16_8xb128_in1k.py']
+# The ImageNet recipe's bases, with the dataset in the folder layout above.
+_base_ = [
+    '../_base_/models/conformer-tiny-p16.py',
+    '../_base_/datasets/custom_folder.py',
+    '../_base_/schedules/imagenet_bs1024_adamw_conformer.py',
+    '../_base_/mmconformer_runtime.py',
+]
 
 data_root = 'data/my_dataset'
 num_classes = 10
@@ -35,47 +41,9 @@ model = dict(
     # fine-tune on few images. None (not augments=None) keeps class indices.
     train_cfg=None)
 data_preprocessor = dict(num_classes=num_classes)
-
-train_pipeline = [
-    dict(type='CheckImageFile'),
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=224, backend='pillow',
-         interpolation='bicubic'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='CheckImageFile'),
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=256, edge='short', backend='pillow',
-         interpolation='bicubic'),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='PackInputs'),
-]
-train_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    dataset=dict(
-        _delete_=True,
-        type='CustomDataset',
-        data_root=data_root,
-        data_prefix='train',
-        pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True))
-val_dataloader = dict(
-    batch_size=64,
-    num_workers=4,
-    dataset=dict(
-        _delete_=True,
-        type='CustomDataset',
-        data_root=data_root,
-        data_prefix='val',
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False))
+train_dataloader = dict(dataset=dict(data_root=data_root))
+val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
-# top-1 only: top-5 means little (or nothing) with few classes
-val_evaluator = dict(type='BranchAccuracy', topk=(1, ))
-test_evaluator = val_evaluator
 
 # Fine-tuning schedule: AdamW at lr 1e-4 for 32 images (ImageNet training:
 # 1e-3 for 1024), weight decay 0.05 as in pre-training, a 1-epoch linear

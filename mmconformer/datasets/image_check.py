@@ -1,26 +1,34 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
-"""Refuse an image file that cannot be read completely, before decoding.
+"""Refuse an image file that cannot be read completely, as the loader reads
+it.
 
 mmcv's ``LoadImageFromFile`` decodes with OpenCV, which reads most of what
 real image folders hold (grayscale, CMYK JPEGs, 16-bit PNGs and PNGs named
 ``.jpg`` all become 8-bit 3-channel images), but decodes a truncated JPEG
 with a grey bottom and only a warning on stderr, and fails on an empty or
 non-image file with an ``AssertionError`` deep in a traceback.
-:class:`CheckImageFile`, placed before the loader, names the file and the
-problem instead, or skips the file when told to.
-"""
-import os.path as osp
-from typing import Optional
 
-from mmcv.transforms import BaseTransform
+:class:`CheckedImageBackend` is an mmengine file backend that the loader
+reads through (``LoadImageFromFile(backend_args=dict(backend=
+'checked_image'))``): it fetches each file once, through the backend that
+would have fetched it anyway, and checks the bytes before they are decoded.
+The loader stays the first step of the pipeline, where mmpretrain's
+Inferencers, mmdeploy, mmdet and mmseg look for it.
+"""
+from typing import Optional, Tuple
+
 from mmengine import fileio
+from mmengine.fileio import BaseStorageBackend, register_backend
 from mmengine.logging import print_log
-from mmpretrain.registry import TRANSFORMS
 
 __all__ = [
-    'CheckImageFile', 'UnreadableImageError', 'bytes_problem',
-    'decode_problem', 'find_unreadable_images', 'image_file_problem'
+    'CHECKED_BACKEND', 'CheckedImageBackend', 'UnreadableImageError',
+    'bytes_problem', 'decode_problem', 'find_unreadable_images',
+    'read_image_file'
 ]
+
+#: The name the checking backend is registered under in mmengine.
+CHECKED_BACKEND = 'checked_image'
 
 #: File signatures of the formats OpenCV decodes, by name.
 SIGNATURES = {
@@ -31,7 +39,7 @@ SIGNATURES = {
     'TIFF': (b'II*\x00', b'MM\x00*'),
     'WebP': (b'RIFF', ),
 }
-#: Bytes read from each end of a local file to check it.
+#: Bytes of each end of a file that the check looks at.
 _PEEK = 64
 
 
@@ -59,90 +67,96 @@ def bytes_problem(head: bytes, tail: bytes, size: int) -> Optional[str]:
     return None
 
 
-def image_file_problem(path: str,
-                       backend_args: Optional[dict] = None) -> Optional[str]:
-    """What is wrong with the image file at ``path`` (see
-    :func:`bytes_problem`; also a missing or unreadable file), or None.
+def read_image_file(
+        path: str,
+        backend_args: Optional[dict] = None
+) -> Tuple[Optional[bytes], Optional[str]]:
+    """Fetch the file at ``path`` once, through the mmengine backend that
+    ``backend_args`` (or the path's prefix) selects, and check it.
 
-    A local file is checked from its two ends; a file of another mmengine
-    backend (``backend_args``) is fetched whole."""
+    Returns:
+        tuple: The bytes (None if the file cannot be fetched) and what is
+        wrong with them (:func:`bytes_problem`, or a missing or unreadable
+        file), or None.
+    """
     try:
-        if backend_args is None and '://' not in str(path):
-            size = osp.getsize(path)
-            with open(path, 'rb') as f:
-                head = f.read(_PEEK)
-                f.seek(max(0, size - _PEEK))
-                tail = f.read()
-        else:
-            data = fileio.get(path, backend_args=backend_args)
-            head, tail, size = data[:_PEEK], data[-_PEEK:], len(data)
+        data = fileio.get_file_backend(
+            path, backend_args=backend_args, enable_singleton=True).get(path)
     except Exception as err:  # any backend's: a missing or unreadable file
-        return f'cannot read it ({type(err).__name__}: {err})'
-    return bytes_problem(head, tail, size)
+        return None, f'cannot read it ({type(err).__name__}: {err})'
+    return data, bytes_problem(data[:_PEEK], data[-_PEEK:], len(data))
 
 
-@TRANSFORMS.register_module()
-class CheckImageFile(BaseTransform):
-    """Check the file at ``results['img_path']`` before
-    ``LoadImageFromFile`` decodes it (:func:`image_file_problem`): an empty,
-    truncated or non-image file stops the run with one line naming the file
-    and the problem (:class:`UnreadableImageError`), or, with
-    ``skip_unreadable=True``, is skipped: the transform returns None, so that
-    mmengine's dataset draws another sample, and a warning names the file and
-    counts the skips of this loader process.
+@register_backend(CHECKED_BACKEND)
+class CheckedImageBackend(BaseStorageBackend):
+    """An mmengine file backend for image loaders: :meth:`get` fetches the
+    file through the backend it would have used anyway, once, and checks
+    the bytes (:func:`read_image_file`). An empty, truncated or non-image
+    file raises :class:`UnreadableImageError`, one line naming the file and
+    the problem.
 
-    Results without an ``img_path``, or with an ``img`` already loaded (what
-    mmpretrain's Inferencers and FeatureExtractor pass, having removed
-    ``LoadImageFromFile`` themselves), go through unchecked.
+    Select it in the loader, which stays the first step of the pipeline::
+
+        dict(type='LoadImageFromFile',
+             backend_args=dict(backend='checked_image'))
+
+    To skip unreadable files instead of stopping, set ``skip_unreadable``
+    here and ``ignore_empty=True`` on the loader (which then returns None
+    for the file, so that mmengine's dataset draws another sample); a
+    warning names each skipped file and counts the skips of this loader
+    process.
 
     Args:
-        skip_unreadable (bool): Skip unreadable files instead of stopping.
-            Defaults to False.
-        backend_args (dict, optional): mmengine file backend arguments, as
-            the loader's. Defaults to None (local files).
+        backend_args (dict, optional): The backend that fetches the files,
+            as a loader's ``backend_args`` (e.g. ``dict(backend='petrel')``).
+            Defaults to None: the path's prefix decides, a local file
+            without one.
+        skip_unreadable (bool): Warn before raising, for a loader with
+            ``ignore_empty=True``. Defaults to False.
     """
 
-    def __init__(self, skip_unreadable: bool = False,
-                 backend_args: Optional[dict] = None) -> None:
+    def __init__(self, backend_args: Optional[dict] = None,
+                 skip_unreadable: bool = False) -> None:
         if not isinstance(skip_unreadable, bool):
             raise TypeError(f'skip_unreadable must be a bool, got '
                             f'{skip_unreadable!r}')
-        self.skip_unreadable = skip_unreadable
+        if backend_args is not None and \
+                backend_args.get('backend') == CHECKED_BACKEND:
+            raise ValueError(f'{CHECKED_BACKEND!r} cannot fetch through '
+                             f'itself: give the backend that reads the '
+                             f'files, got backend_args={backend_args!r}')
         self.backend_args = backend_args
+        self.skip_unreadable = skip_unreadable
         self.skipped = 0
 
-    def transform(self, results: dict) -> Optional[dict]:
-        path = results.get('img_path')
-        if path is None or 'img' in results:
-            return results
-        problem = image_file_problem(path, self.backend_args)
+    def get(self, filepath) -> bytes:
+        data, problem = read_image_file(str(filepath), self.backend_args)
         if problem is None:
-            return results
-        if not self.skip_unreadable:
-            raise UnreadableImageError(f'{path}: {problem}')
-        self.skipped += 1
-        print_log(f'skipped {path}: {problem} ({self.skipped} unreadable '
-                  f'image(s) skipped by this loader process)',
-                  logger='current', level=30)
-        return None
+            return data
+        if self.skip_unreadable:
+            self.skipped += 1
+            print_log(f'skipped {filepath}: {problem} ({self.skipped} '
+                      f'unreadable image(s) skipped by this loader process)',
+                      logger='current', level=30)
+        raise UnreadableImageError(f'{filepath}: {problem}')
 
-    def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(skip_unreadable='
-                f'{self.skip_unreadable}, backend_args={self.backend_args})')
+    def get_text(self, filepath, encoding: str = 'utf-8') -> str:
+        return fileio.get_file_backend(
+            str(filepath), backend_args=self.backend_args,
+            enable_singleton=True).get_text(filepath, encoding)
 
 
 def decode_problem(path: str,
                    backend_args: Optional[dict] = None) -> Optional[str]:
-    """:func:`image_file_problem`, then a full decode as mmcv's
+    """:func:`read_image_file`, then a full decode as mmcv's
     ``LoadImageFromFile`` does it (OpenCV, colour): what a pre-flight check
     of a dataset reports for one file, or None."""
-    problem = image_file_problem(path, backend_args)
+    data, problem = read_image_file(path, backend_args)
     if problem is not None:
         return problem
     import mmcv
     try:
-        image = mmcv.imfrombytes(fileio.get(path, backend_args=backend_args),
-                                 flag='color', backend='cv2')
+        image = mmcv.imfrombytes(data, flag='color', backend='cv2')
     except Exception as err:  # the decoder's own refusal
         return f'does not decode ({type(err).__name__}: {err})'
     if image is None:

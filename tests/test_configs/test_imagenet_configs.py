@@ -48,8 +48,8 @@ def test_resolved_config_equals_mmpretrain(name, tmp_path):
     # differ from mmpretrain's"): deterministic resume, a stop at the first
     # NaN loss, a distributed start-up that works without a GPU and loads
     # checkpoints strictly, `--amp` that falls back to bf16 autocast without
-    # a GPU, atomic checkpoints, an image check before the loader, and the
-    # accuracy of each branch beside the headline.
+    # a GPU, atomic checkpoints, an image check inside the loader's read,
+    # and the accuracy of each branch beside the headline.
     assert ours.pop('custom_hooks') == [dict(type='EpochRNGHook'),
                                         dict(type='FiniteLossHook')]
     assert 'custom_hooks' not in theirs
@@ -62,11 +62,14 @@ def test_resolved_config_equals_mmpretrain(name, tmp_path):
         'AtomicCheckpointHook'
     assert theirs['default_hooks']['checkpoint'].pop('type') == \
         'CheckpointHook'
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        assert ours[loader]['dataset']['pipeline'].pop(0) == dict(
-            type='CheckImageFile')
-    for pipeline in ('train_pipeline', 'test_pipeline'):
-        assert ours[pipeline].pop(0) == dict(type='CheckImageFile')
+    pipelines = [ours[pipeline] for pipeline in ('train_pipeline',
+                                                 'test_pipeline')]
+    pipelines += [ours[loader]['dataset']['pipeline'] for loader in
+                  ('train_dataloader', 'val_dataloader', 'test_dataloader')]
+    for pipeline in pipelines:
+        assert pipeline[0]['type'] == 'LoadImageFromFile'
+        assert pipeline[0].pop('backend_args') == dict(
+            backend='checked_image')
     assert ours.pop('tta_model') == dict(type='BranchAverageClsScoreTTA')
     assert 'tta_model' not in theirs
     for evaluator in ('val_evaluator', 'test_evaluator'):

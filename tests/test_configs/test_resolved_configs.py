@@ -46,19 +46,21 @@ def scopes_removed(obj, found):
 
 
 def insert_image_check(pipeline):
-    """CheckImageFile before every LoadImageFromFile."""
+    """Every LoadImageFromFile reads through the checked_image backend."""
     out = []
     for transform in pipeline:
         if transform.get('type') == 'LoadImageFromFile':
-            out.append(dict(type='CheckImageFile'))
+            assert 'backend_args' not in transform
+            transform = dict(transform,
+                             backend_args=dict(backend='checked_image'))
         out.append(transform)
     return out
 
 
 def classification_changes(cfg):
     """Our runtime's: a stop at the first NaN loss, atomic checkpoints, the
-    image check before the loader (docs/en/errors_and_limits.md), and each
-    branch's accuracy beside the headline, with --tta too
+    image check inside the loader's read (docs/en/errors_and_limits.md), and
+    each branch's accuracy beside the headline, with --tta too
     (docs/en/train_test.md)."""
     for key in ('val_evaluator', 'test_evaluator'):
         assert cfg[key]['type'] == 'Accuracy'

@@ -1,18 +1,25 @@
-"""CheckImageFile before LoadImageFromFile: the faults real image folders
-have are read correctly or refused with one line naming the file; the
-pre-flight check lists them; training stops on one, or skips it."""
+"""LoadImageFromFile reading through the checked_image backend: the faults
+real image folders have are read correctly or refused with one line naming
+the file, each file is fetched once whatever the backend; the pre-flight
+check lists them; training stops on one, or skips it."""
+import collections
+import glob
 import io
 import os.path as osp
 
 import numpy as np
 import pytest
-from _helpers import DEMO_CONFIG, call_main, load_tool, write_tiny_config
+from _helpers import (CONFIG_DIR, DEMO_CONFIG, call_main, load_tool,
+                      write_tiny_config)
 from _training import data_options, make_shapes
 from mmcv.transforms import Compose
+from mmengine.config import Config
+from mmengine.fileio import LocalBackend, register_backend
 from PIL import Image
 
-from mmconformer.datasets import (CheckImageFile, UnreadableImageError,
-                                  bytes_problem, image_file_problem)
+from mmconformer.datasets import (CHECKED_BACKEND, CheckedImageBackend,
+                                  UnreadableImageError, bytes_problem,
+                                  read_image_file)
 
 RED = (200, 30, 40)  # RGB
 
@@ -60,9 +67,21 @@ def files(tmp_path):
     return faulty_files(tmp_path)
 
 
-def loader(**kwargs):
-    return Compose([CheckImageFile(**kwargs),
-                    dict(type='LoadImageFromFile')])
+@register_backend('test_counting', force=True)
+class CountingBackend(LocalBackend):
+    """A stand-in for remote storage: local files, each fetch counted."""
+    fetches = collections.Counter()
+
+    def get(self, filepath):
+        CountingBackend.fetches[str(filepath)] += 1
+        return super().get(filepath)
+
+
+def loader(ignore_empty=False, **backend_args):
+    return Compose([
+        dict(type='LoadImageFromFile', ignore_empty=ignore_empty,
+             backend_args=dict(backend=CHECKED_BACKEND, **backend_args))
+    ])
 
 
 def test_each_fault_is_read_correctly_or_refused_with_its_file(files):
@@ -89,20 +108,72 @@ def test_each_fault_is_read_correctly_or_refused_with_its_file(files):
     assert list(bgr['sixteen_bit.png']) == [50000 >> 8] * 3
 
 
-def test_skip_mode_returns_nothing_and_counts(files, caplog):
-    check = CheckImageFile(skip_unreadable=True)
-    assert check(dict(img_path=files['truncated.jpg'][0])) is None
-    assert check(dict(img_path=files['empty.jpg'][0])) is None
-    assert check.skipped == 2
-    kept = dict(img_path=files['cmyk.jpg'][0])
-    assert check(kept) is kept
+@pytest.fixture
+def warnings_logged(monkeypatch):
+    from mmconformer.datasets import image_check
+    logged = []
+    monkeypatch.setattr(image_check, 'print_log',
+                        lambda msg, **kwargs: logged.append(msg))
+    return logged
 
 
-def test_inferencer_inputs_go_through():
-    """mmpretrain's Inferencers remove LoadImageFromFile and pass an image
-    without a path."""
-    results = dict(img=np.zeros((2, 2, 3), np.uint8))
-    assert CheckImageFile()(results) is results
+def test_skip_mode_returns_nothing_and_counts(files, warnings_logged):
+    pipeline = loader(ignore_empty=True, skip_unreadable=True)
+    assert pipeline(dict(img_path=files['truncated.jpg'][0])) is None
+    assert pipeline(dict(img_path=files['empty.jpg'][0])) is None
+    skipped = warnings_logged
+    assert len(skipped) == 2
+    assert skipped[0].startswith(f'skipped {files["truncated.jpg"][0]}: '
+                                 'truncated JPEG')
+    assert skipped[1].endswith('(2 unreadable image(s) skipped by this '
+                               'loader process)')
+    assert pipeline(dict(img_path=files['cmyk.jpg'][0]))['img'].shape == \
+        (32, 40, 3)
+
+
+def test_stop_mode_warns_nothing(files, warnings_logged):
+    with pytest.raises(UnreadableImageError):
+        loader()(dict(img_path=files['empty.jpg'][0]))
+    assert warnings_logged == []
+
+
+def test_every_file_is_fetched_once_through_the_named_backend(files):
+    """Remote storage (here a counting stand-in, named inside ours) is read
+    once per image, good or bad, and gives the plain loader's pixels."""
+    CountingBackend.fetches.clear()
+    checked = loader(backend_args=dict(backend='test_counting'))
+    plain = Compose([dict(type='LoadImageFromFile')])
+    for name, (path, problem) in files.items():
+        if problem is None:
+            np.testing.assert_array_equal(
+                checked(dict(img_path=path))['img'],
+                plain(dict(img_path=path))['img'])
+        else:
+            with pytest.raises(UnreadableImageError):
+                checked(dict(img_path=path))
+    assert CountingBackend.fetches == {path: 1 for path, _ in files.values()}
+
+
+def test_the_loader_stays_first_for_tools_that_look_there():
+    """mmdeploy, mmdet and mmseg swap or drop pipeline[0] when it is
+    LoadImageFromFile: every pipeline of every classification config
+    starts with it, and reads through the check."""
+    configs = [path for path in glob.glob(f'{CONFIG_DIR}/**/*.py',
+                                          recursive=True)
+               if '_base_' not in path and '/mmdeploy/' not in path
+               and '/mmdet/' not in path and '/mmseg/' not in path
+               and 'upernet' not in path]
+    assert len(configs) >= 14
+    for path in configs:
+        cfg = Config.fromfile(path)
+        pipelines = [cfg[f'{split}_dataloader']['dataset']['pipeline']
+                     for split in ('train', 'val', 'test')]
+        for pipeline in pipelines:
+            assert pipeline[0]['type'] == 'LoadImageFromFile', path
+            assert pipeline[0]['backend_args']['backend'] == \
+                CHECKED_BACKEND, path
+            assert [t['type'] for t in pipeline].count(
+                'LoadImageFromFile') == 1, path
 
 
 @pytest.mark.parametrize('head,tail,size,problem', [
@@ -122,13 +193,19 @@ def test_bytes_problem(head, tail, size, problem):
 
 
 def test_a_missing_file_is_named(tmp_path):
-    assert image_file_problem(str(tmp_path / 'gone.jpg')).startswith(
-        'cannot read it (FileNotFoundError')
+    data, problem = read_image_file(str(tmp_path / 'gone.jpg'))
+    assert data is None
+    assert problem.startswith('cannot read it (FileNotFoundError')
+    with pytest.raises(UnreadableImageError,
+                       match=r'gone\.jpg: cannot read it'):
+        loader()(dict(img_path=str(tmp_path / 'gone.jpg')))
 
 
 def test_bad_arguments():
     with pytest.raises(TypeError, match='skip_unreadable must be a bool'):
-        CheckImageFile(skip_unreadable='yes')
+        CheckedImageBackend(skip_unreadable='yes')
+    with pytest.raises(ValueError, match='cannot fetch through itself'):
+        CheckedImageBackend(backend_args=dict(backend=CHECKED_BACKEND))
 
 
 @pytest.fixture
@@ -188,7 +265,9 @@ def test_training_skips_unreadable_images_when_told(shapes_with_faults,
     code, out, err = call_main(
         tool, capsys, config, '--work-dir', tmp_path / 'work',
         '--cfg-options', *data_options(data),
-        'train_dataloader.dataset.pipeline.0.skip_unreadable=True',
+        'train_dataloader.dataset.pipeline.0.ignore_empty=True',
+        'train_dataloader.dataset.pipeline.0.backend_args.'
+        'skip_unreadable=True',
         'train_dataloader.batch_size=31', 'train_cfg.max_epochs=1',
         'default_hooks.logger.interval=1')
     assert code == 0, err

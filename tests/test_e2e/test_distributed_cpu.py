@@ -151,10 +151,10 @@ def test_readmes_8_gpu_command_runs_on_cpu_processes(tmp_path):
         f'val_dataloader.dataset.data_root={data}',
         f'test_dataloader.dataset.data_root={data}',
         'train_cfg.max_epochs=1', 'train_dataloader.batch_size=4',
-        # pipeline.0 is CheckImageFile, 1 the loader
-        'train_dataloader.dataset.pipeline.2.scale=32',
-        'val_dataloader.dataset.pipeline.2.scale=36',
-        'val_dataloader.dataset.pipeline.3.crop_size=32'
+        # pipeline.0 is the loader
+        'train_dataloader.dataset.pipeline.1.scale=32',
+        'val_dataloader.dataset.pipeline.1.scale=36',
+        'val_dataloader.dataset.pipeline.2.crop_size=32'
     ])
     assert_two_gloo_processes(log)
     # 2 x 4 images, not the 1024 the learning rate is set for

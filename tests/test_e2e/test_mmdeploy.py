@@ -1,10 +1,11 @@
 """Our classifier through mmdeploy, OpenMMLab's deployment tool: its
 mmpretrain codebase exports it to ONNX at its default opset 11 with the deploy
 configs of configs/mmdeploy/, and its task processor runs the result in ONNX
-Runtime, agreeing with PyTorch."""
+Runtime, agreeing with PyTorch, for image files and for images in memory."""
 import functools
 from pathlib import Path
 
+import mmcv
 import onnx
 import pytest
 import torch
@@ -39,9 +40,12 @@ def classifier(tmp_path_factory):
     return dict(tmp=tmp, config=config, ckpt=ckpt, images=images)
 
 
+@pytest.mark.parametrize('given', ['path', 'array'])
 @pytest.mark.parametrize('deploy', ['static', 'dynamic'])
-def test_mmdeploy_onnxruntime_agrees_with_pytorch(classifier, deploy,
+def test_mmdeploy_onnxruntime_agrees_with_pytorch(classifier, deploy, given,
                                                   legacy_onnx_exporter):
+    """mmdeploy drops our loader (pipeline[0]) for an image in memory and
+    keeps it, without adding a second, for a file."""
     from mmdeploy.apis import torch2onnx
     from mmdeploy.apis.utils import build_task_processor
     from mmdeploy.utils import get_input_shape, load_config
@@ -49,8 +53,14 @@ def test_mmdeploy_onnxruntime_agrees_with_pytorch(classifier, deploy,
     from mmconformer.apis import load_classifier
     deploy_cfg_path = str(DEPLOY_DIR /
                           f'classification_onnxruntime_{deploy}.py')
-    work_dir = classifier['tmp'] / deploy
-    image = classifier['images'][0]
+    work_dir = classifier['tmp'] / f'{deploy}-{given}'
+
+    def as_given(paths):
+        # an array as mmcv's loader decodes the file: BGR, uint8
+        return list(paths) if given == 'path' else \
+            [mmcv.imread(path) for path in paths]
+
+    image = as_given(classifier['images'][:1])[0]
     torch2onnx(image, str(work_dir), 'end2end.onnx', deploy_cfg_path,
                classifier['config'], classifier['ckpt'], device='cpu')
     onnx_file = work_dir / 'end2end.onnx'
@@ -62,9 +72,21 @@ def test_mmdeploy_onnxruntime_agrees_with_pytorch(classifier, deploy,
     backend_model = processor.build_backend_model([str(onnx_file)])
     pytorch_model = load_classifier(classifier['config'], classifier['ckpt'])
     # the dynamic export runs a batch of two other images than the traced one
-    images = classifier['images'][:1] if deploy == 'static' else \
+    paths = classifier['images'][:1] if deploy == 'static' else \
         classifier['images'][1:3]
+    images = as_given(paths)
     inputs, _ = processor.create_input(images, get_input_shape(deploy_cfg))
+    # the same pixels whichever way the image is given
+    from_paths, _ = processor.create_input(paths, get_input_shape(deploy_cfg))
+    for got, want in zip(inputs['inputs'], from_paths['inputs']):
+        assert torch.equal(got, want)
+    pipeline = [t['type'] for t in processor.model_cfg.test_pipeline]
+    from mmdeploy.codebase.mmpretrain.deploy.classification import \
+        process_model_config
+    processed = [t['type'] for t in process_model_config(
+        processor.model_cfg, images).test_pipeline]
+    assert pipeline[0] == 'LoadImageFromFile'
+    assert processed == (pipeline if given == 'path' else pipeline[1:])
     with torch.no_grad():
         deployed = backend_model.test_step(inputs)
         expected = pytorch_model.test_step(inputs)
@@ -76,3 +98,9 @@ def test_mmdeploy_onnxruntime_agrees_with_pytorch(classifier, deploy,
         torch.testing.assert_close(got.pred_score, want.pred_score,
                                    rtol=0, atol=1e-5)
         assert int(got.pred_label) == int(want.pred_label)
+    # mmdeploy's one-call API, on one image given the same way
+    from mmdeploy.apis import inference_model
+    (result, ) = inference_model(classifier['config'], deploy_cfg_path,
+                                 [str(onnx_file)], images[0], 'cpu')
+    torch.testing.assert_close(result.pred_score, expected[0].pred_score,
+                               rtol=0, atol=1e-5)

@@ -8,8 +8,9 @@ Example::
         configs/conformer-tiny-p16_8xb128_in1k.py --split train \\
         --num-process 8 --out-path unreadable.txt
 
-Each file is checked as ``CheckImageFile`` checks it (empty, not an image,
-truncated JPEG or PNG) and decoded as ``LoadImageFromFile`` decodes it, in
+Each file is checked as our configs' loader checks it (the
+``checked_image`` backend: empty, not an image, truncated JPEG or PNG) and
+decoded as ``LoadImageFromFile`` decodes it, in
 ``--num-process`` processes with a progress bar. Prints one line per
 unreadable file (the file and the problem) and a summary, writes the list
 to ``--out-path`` if given, and exits 1 when any file is unreadable.
