@@ -124,14 +124,12 @@ def main(argv=None) -> int:
              'channels_last', 'compile', 'warmup', 'repeats', 'baseline')
     spec = bench.build_spec(**{n: getattr(args, n) for n in names},
                             compare=bool(args.compare))
-
     log = functools.partial(
         print_log, logger=tool_logger('mmconformer-benchmark', 'INFO'))
-    kind = bench.Int8ProfileBenchmark if args.profile_int8 else \
-        bench.LatencyBenchmark if args.latency else functools.partial(
-            bench.ThroughputBenchmark, measure_memory=not args.no_memory)
     try:
-        report = kind(spec, log=log).run()
+        report = bench.int8_profile_report(spec, log) if args.profile_int8 \
+            else bench.LatencyBenchmark(spec, log).run() if args.latency \
+            else bench.ThroughputBenchmark(spec, not args.no_memory, log).run()
     except (ValueError, ImportError) as err:
         raise ToolError(str(err)) from err
     report = dict(bench.report_meta(spec, ' '.join(
@@ -141,8 +139,9 @@ def main(argv=None) -> int:
         with atomic_write(args.json, 'w') as f:
             json.dump(report, f, indent=2)
     if args.plot:
-        bench.plot_results(report, args.plot, args.config or
-                           f'conformer-{args.arch}-p{args.patch_size}')
+        from mmconformer.visualization import plot_benchmark
+        plot_benchmark(report, args.plot, args.config or
+                       f'conformer-{args.arch}-p{args.patch_size}')
     return 0
 
 

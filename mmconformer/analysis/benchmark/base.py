@@ -14,18 +14,13 @@ from .report import speed_ratios
 from .steps import BenchmarkSpec, prepare_steps, sample_batch
 from .variants import build_models
 
-__all__ = [
-    'BaseBenchmark', 'Int8ProfileBenchmark', 'LatencyBenchmark',
-    'ThroughputBenchmark'
-]
+__all__ = ['BaseBenchmark', 'LatencyBenchmark', 'ThroughputBenchmark']
 
 
 class BaseBenchmark:
-    """What every benchmark shares: the models its variants need, built
-    from one config with the same weights (mmpretrain's only when a variant
-    runs it), and the one timing loop.
-
-    Subclasses implement :meth:`run`.
+    """What every benchmark shares: the models its variants need, built from
+    one config with the same weights (mmpretrain's only when a variant runs
+    it), and the one timing loop. Subclasses implement :meth:`run`.
 
     Args:
         spec (BenchmarkSpec): What to measure.
@@ -46,18 +41,20 @@ class BaseBenchmark:
     def run_once(self,
                  steps: Dict[Hashable, Callable]) -> Dict[Hashable, float]:
         """One call of each step, in seconds (the device synchronised)."""
+        sync = torch.cuda.synchronize if self.spec.device.startswith(
+            'cuda') else (lambda: None)
         seconds = {}
         for key, step in steps.items():
-            self._synchronize()
+            sync()
             start = time.perf_counter()
             step()
-            self._synchronize()
+            sync()
             seconds[key] = time.perf_counter() - start
         return seconds
 
     def time_steps(self, steps: Dict[Hashable, Callable]) -> Dict[str, dict]:
         """The first call of each step on its own (with compiling, what it
-        costs to start), then ``spec.warmup`` untimed rounds and
+        costs to start), ``spec.warmup`` untimed rounds, then
         ``spec.repeats`` timed ones, round-robin (``a b a b ...``) so that
         slow drifts of the machine hit every step alike.
 
@@ -72,26 +69,21 @@ class BaseBenchmark:
         return dict(first=first,
                     times={k: [r[k] for r in rounds] for k in steps})
 
-    def _row(self, variant, mode: str) -> dict:
+    def _row(self, variant, mode: str, **values) -> dict:
         spec = self.spec
         return dict(impl=variant.impl, setting=variant.setting, mode=mode,
                     batch_size=spec.batch_size,
                     input_size=list(spec.input_size), dtype=variant.dtype,
-                    runtime=variant.runtime, device=spec.device)
-
-    def _synchronize(self) -> None:
-        if self.spec.device.startswith('cuda'):
-            torch.cuda.synchronize()
+                    runtime=variant.runtime, device=spec.device, **values)
 
 
 class ThroughputBenchmark(BaseBenchmark):
-    """Images per second of every (mode, variant) of the spec, interleaved,
-    the median of ``spec.repeats`` timed rounds after ``spec.warmup``, and
-    the first call on its own. Each row also gives the achieved GFLOP/s
-    (the FLOPs each implementation executes, attention matmuls included;
-    training counts 3x the forward's), the peak of the model's own GEMMs in
-    its dtype (:func:`~.peak.gemm_peak`) and the fraction of it, and, for
-    eager rows when asked, the peak memory.
+    """Images per second of every (mode, variant), interleaved: the median
+    of the timed rounds, and the first call on its own. Each row also gives
+    the achieved GFLOP/s (the FLOPs each implementation executes, attention
+    matmuls included; training counts 3x the forward's), the peak of the
+    model's own GEMMs in its dtype (:func:`~.peak.gemm_peak`) and the
+    fraction of it, and for eager rows the peak memory.
 
     Args:
         spec (BenchmarkSpec): What to measure.
@@ -107,18 +99,17 @@ class ThroughputBenchmark(BaseBenchmark):
 
     def run(self) -> dict:
         """Returns:
-            dict: ``results`` (one row per mode and variant), ``ratios``
-            (:func:`~.report.speed_ratios` over ``spec.baseline``) and
-            ``peaks`` (per dtype, with the op that reached it).
+            dict: ``results`` (a row per mode and variant), ``ratios``
+            (:func:`~.report.speed_ratios`) and ``peaks`` (per dtype).
         """
         spec = self.spec
         ours = self.models['mmconformer']
         h, w = spec.input_size
-        complexity = get_complexity(copy.deepcopy(ours), (3, h, w))
+        counted = get_complexity(copy.deepcopy(ours), (3, h, w))
         # ours pools before FCUDown's conv; mmpretrain runs the official order
-        flops = dict(mmconformer=2 * (complexity['executed_flops'] +
-                                      complexity['attention_flops']),
-                     mmpretrain=2 * complexity['total_flops'])
+        flops = dict(mmconformer=2 * (counted['executed_flops'] +
+                                      counted['attention_flops']),
+                     mmpretrain=2 * counted['total_flops'])
         sample = sample_batch(spec, 1)[0]
         peaks = {}
         for dtype in sorted({v.dtype for v in spec.variants}):
@@ -136,15 +127,15 @@ class ThroughputBenchmark(BaseBenchmark):
                 work = flops[variant.impl] * (1 if mode == 'infer' else 3)
                 rate = work * spec.batch_size / seconds / 1e9
                 peak = peaks[variant.dtype]['gflops_per_s']
-                row = dict(
-                    self._row(variant, mode), img_per_s=spec.batch_size /
-                    seconds, median_s=seconds,
-                    first_step_s=timed['first'][variant], gflops_per_s=rate,
-                    peak_gflops_per_s=peak, fraction_of_peak=rate / peak,
+                row = self._row(
+                    variant, mode, img_per_s=spec.batch_size / seconds,
+                    median_s=seconds, first_step_s=timed['first'][variant],
+                    gflops_per_s=rate, peak_gflops_per_s=peak,
+                    fraction_of_peak=rate / peak,
                     channels_last=variant.channels_last,
                     compile=spec.compile or variant.runtime != 'eager')
-                # Compiling again in the probe's process would cost minutes
-                # per row: peak memory is for eager rows.
+                # compiling again in the probe's process would cost minutes
+                # per row: peak memory is for eager rows
                 if self.measure_memory and variant.runtime == 'eager':
                     self.log(f'peak memory: {mode} {variant.label}')
                     row['peak_memory_mib'] = measure_peak_memory(
@@ -155,15 +146,13 @@ class ThroughputBenchmark(BaseBenchmark):
 
 
 class LatencyBenchmark(BaseBenchmark):
-    """Milliseconds per image at batch 1, the way a service classifies one
-    image at a time: every inference variant of the spec, interleaved,
-    ``spec.repeats`` timed calls each after ``spec.warmup``; each row gives
-    the median (p50), the 90th percentile (p90) and the first call on its
-    own (with compiling, what it costs to start).
+    """Milliseconds per image at batch 1, as a service classifies one image
+    at a time: every inference variant, interleaved; each row gives the
+    median (p50), the 90th percentile (p90) and the first call on its own.
 
     Args:
-        spec (BenchmarkSpec): What to measure; its ``batch_size`` must be 1
-            and its modes ``('infer', )``.
+        spec (BenchmarkSpec): What to measure; batch 1, modes ``('infer',
+            )``.
         log (Callable[[str], None], optional): Receives progress lines.
     """
 
@@ -177,9 +166,9 @@ class LatencyBenchmark(BaseBenchmark):
 
     def run(self) -> dict:
         """Returns:
-            dict: ``results``, one row per variant with ``p50_ms``,
-            ``p90_ms`` and ``first_step_s``, and ``ratios`` (the baseline's
-            p50 over each row's).
+            dict: ``results`` (a row per variant: ``p50_ms``, ``p90_ms``,
+            ``first_step_s``) and ``ratios`` (the baseline's p50 over each
+            row's).
         """
         steps = prepare_steps(self.spec, self.models, self.spec.variants,
                               ('infer', ))
@@ -189,42 +178,9 @@ class LatencyBenchmark(BaseBenchmark):
         results = []
         for variant in subset:
             ms = 1000 * np.asarray(timed['times'][variant])
-            results.append(dict(
-                self._row(variant, 'latency'),
-                p50_ms=float(np.percentile(ms, 50)),
+            results.append(self._row(
+                variant, 'latency', p50_ms=float(np.percentile(ms, 50)),
                 p90_ms=float(np.percentile(ms, 90)),
                 first_step_s=timed['first'][variant]))
         return dict(results=results,
                     ratios=speed_ratios(results, self.spec.baseline))
-
-
-class Int8ProfileBenchmark(BaseBenchmark):
-    """Where our int8 fast path spends its time on the benchmark's batch:
-    :func:`~.int8_profile.profile_int8`, calibrated on that batch as the
-    int8 rows of :class:`ThroughputBenchmark` are. CPU only.
-
-    Args:
-        spec (BenchmarkSpec): What to profile (its variants are ignored;
-            ``repeats`` forwards are profiled).
-        log (Callable[[str], None], optional): Receives progress lines.
-    """
-
-    def __init__(self, spec: BenchmarkSpec,
-                 log: Optional[Callable[[str], None]] = None) -> None:
-        if spec.device != 'cpu':
-            raise ValueError(f'int8 runs on x86 CPUs; got --device '
-                             f'{spec.device}')
-        super().__init__(spec, log)
-
-    def run(self) -> dict:
-        """Returns:
-            dict: ``kind: 'int8_profile'`` and what
-            :func:`~.int8_profile.profile_int8` returns.
-        """
-        from .int8_profile import profile_int8
-        inputs, _ = sample_batch(self.spec, 1)
-        self.log('profiling the int8 fast path (the first forward '
-                 'compiles)')
-        return dict(kind='int8_profile', **profile_int8(
-            self.models['mmconformer'], inputs, [inputs],
-            repeats=self.spec.repeats))

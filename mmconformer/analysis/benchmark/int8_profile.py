@@ -3,13 +3,16 @@
 floating point, and a kernel profile of the compiled int8 path, by kernel
 category."""
 import collections
-from typing import Dict, Iterable, List
+from typing import Callable, Dict, Iterable, List, Optional
 
 import torch
 import torch.nn as nn
 
-__all__ = ['KERNEL_CATEGORIES', 'graph_census', 'kernel_category',
-           'profile_int8']
+from .steps import BenchmarkSpec, sample_batch
+from .variants import build_models
+
+__all__ = ['KERNEL_CATEGORIES', 'graph_census', 'int8_profile_report',
+           'kernel_category', 'profile_int8']
 
 #: Kernel categories, tried in order on the profiler's event name.
 KERNEL_CATEGORIES = (
@@ -153,3 +156,24 @@ def profile_int8(model: nn.Module,
                 ms_per_forward=total / repeats / 1000,
                 batch_size=inputs.shape[0],
                 input_size=list(inputs.shape[-2:]))
+
+
+def int8_profile_report(spec: BenchmarkSpec,
+                        log: Optional[Callable[[str], None]] = None) -> Dict:
+    """:func:`profile_int8` of our model of ``spec`` on its batch,
+    calibrated on that batch as the benchmark's int8 rows are (its variants
+    are ignored; ``spec.repeats`` forwards are profiled). CPU only.
+
+    Returns:
+        dict: ``kind: 'int8_profile'`` and what :func:`profile_int8`
+        returns.
+    """
+    if spec.device != 'cpu':
+        raise ValueError(f'int8 runs on x86 CPUs; got --device {spec.device}')
+    model = build_models(spec.model_cfg, ())['mmconformer']
+    inputs, _ = sample_batch(spec, 1)
+    if log is not None:
+        log('profiling the int8 fast path (the first forward compiles)')
+    return dict(kind='int8_profile',
+                **profile_int8(model, inputs, [inputs],
+                               repeats=spec.repeats))

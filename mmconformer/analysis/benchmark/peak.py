@@ -83,21 +83,6 @@ def op_runner(op: tuple, dtype: torch.dtype, device: str,
     return (lambda: F.conv2d(x, w, None, stride, padding, 1, groups)), flops
 
 
-def _best_seconds(run: Callable, device: str, repeats: int) -> float:
-    """The fastest of ``repeats`` calls after one warm-up call."""
-    sync = torch.cuda.synchronize if device.startswith('cuda') else \
-        (lambda: None)
-    run()
-    best = float('inf')
-    for _ in range(repeats):
-        sync()
-        start = time.perf_counter()
-        run()
-        sync()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def gemm_peak(model: nn.Module, inputs: torch.Tensor, dtype: str,
               device: str, repeats: int = 5) -> Dict[str, object]:
     """The best rate (GFLOP/s, or GOP/s for int8) of the GEMM-like ops the
@@ -121,10 +106,17 @@ def gemm_peak(model: nn.Module, inputs: torch.Tensor, dtype: str,
     ops = gemm_ops(model, inputs)
     if dtype == 'int8':
         ops = [op for op in ops if op[0] == 'linear']
+    sync = torch.cuda.synchronize if device.startswith('cuda') else \
+        (lambda: None)
     with torch.no_grad():
         for op in ops:
             run, flops = op_runner(op, torch_dtype, device, channels_last)
-            rate = flops / _best_seconds(run, device, repeats) / 1e9
-            if rate > best[0]:
-                best = (rate, op)
+            run()  # warm-up
+            for _ in range(repeats):
+                sync()
+                start = time.perf_counter()
+                run()
+                sync()
+                rate = flops / (time.perf_counter() - start) / 1e9
+                best = max(best, (rate, op), key=lambda b: b[0])
     return dict(gflops_per_s=best[0], op=str(best[1]))

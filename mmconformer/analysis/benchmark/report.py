@@ -1,15 +1,15 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """What a benchmark reports besides its rows: each row's speed over one
-baseline row, a text table for the terminal, a plot, and the JSON's
-provenance."""
+baseline row, a text table for the terminal, and the JSON's provenance
+(``mmconformer.visualization.plot_benchmark`` draws the rows)."""
 from dataclasses import asdict
 from typing import List, Optional
 
-from ...utils import atomic_write, provenance
+from ...utils import provenance
 from .steps import BenchmarkSpec
 
 __all__ = ['default_baseline', 'format_report', 'format_table',
-           'plot_results', 'report_meta', 'speed_ratios']
+           'report_meta', 'speed_ratios']
 
 
 def _label(row: dict) -> str:
@@ -89,43 +89,6 @@ def format_report(report: dict) -> str:
         f'; {dtype} GEMM peak {peak["gflops_per_s"]:.0f} GFLOP/s'
         for dtype, peak in report.get('peaks', {}).items()))
     return '\n'.join(lines)
-
-
-def plot_results(report: dict, path: str, name: str) -> None:
-    """A bar chart of a throughput report's img/s per mode, titled with
-    ``name`` (a config's file name is shortened to its stem), the batch,
-    the input size and the machine; written atomically to ``path``."""
-    import os.path as osp
-
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
-    results, spec = report['results'], report['spec']
-    title = (f'{osp.splitext(osp.basename(name))[0]}, batch '
-             f'{spec["batch_size"]}, {spec["input_size"][0]}x'
-             f'{spec["input_size"][1]}' +
-             (', torch.compile' if spec['compile'] else '') +
-             f'\n{report["machine"]}')
-    modes = [m for m in ('infer', 'train')
-             if any(r['mode'] == m for r in results)]
-    fig, axes = plt.subplots(
-        1, len(modes), squeeze=False, figsize=(0.9 * len(results) + 2, 3.6))
-    for ax, mode in zip(axes[0], modes):
-        rows = [r for r in results if r['mode'] == mode]
-        bars = ax.bar([f'{r["impl"]}\n{r["setting"]}' for r in rows],
-                      [r['img_per_s'] for r in rows],
-                      color=['C0' if r['impl'] == 'mmconformer' else 'C1'
-                             for r in rows])
-        ax.bar_label(bars, fmt='%.1f', fontsize=8)
-        ax.set_title(mode)
-        ax.set_ylabel('images / s')
-        ax.tick_params(axis='x', labelsize=7)
-    fig.suptitle(title)
-    fig.tight_layout()
-    with atomic_write(path, 'wb') as f:
-        fig.savefig(f, format='png', dpi=110)
-    plt.close(fig)
 
 
 def report_meta(spec: BenchmarkSpec, command: str) -> dict:

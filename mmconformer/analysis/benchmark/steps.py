@@ -1,5 +1,6 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
-"""One callable per variant and mode: what the timing loop runs."""
+"""What to measure, and one callable per variant and mode: what the timing
+loop runs."""
 import contextlib
 import copy
 import tempfile
@@ -12,22 +13,18 @@ import torch.nn.functional as F
 
 from .variants import Variant, classifier_cfg_from_arch, select_variants
 
-__all__ = [
-    'BenchmarkSpec', 'autocast', 'build_spec', 'make_step', 'onnxruntime_step',
-    'prepare_steps', 'sample_batch'
-]
+__all__ = ['BenchmarkSpec', 'build_spec', 'make_step', 'prepare_steps',
+           'sample_batch']
 
 
 @dataclass
 class BenchmarkSpec:
-    """What to measure. Plain data, so that it can be sent to the memory
-    probe's process.
+    """What to measure; plain data, so that the memory probe's process can
+    receive it.
 
     Args:
-        model_cfg (dict): Our classifier config (``ImageClassifier`` with
-            ``ConformerBackbone`` and ``DualBranchClsHead``).
-        variants (list[Variant]): Implementations and settings to time.
-            Defaults to an empty list.
+        model_cfg (dict): Our classifier config.
+        variants (list[Variant]): What to time. Defaults to [].
         batch_size (int): Images per step. Defaults to 8.
         input_size (tuple): ``(H, W)``. Defaults to ``(224, 224)``.
         device (str): ``'cpu'``, ``'cuda'`` or ``'cuda:N'``.
@@ -38,8 +35,8 @@ class BenchmarkSpec:
             Defaults to False.
         warmup (int): Untimed rounds before timing. Defaults to 2.
         repeats (int): Timed rounds. Defaults to 5.
-        baseline (str, optional): The row every other row's speed is
-            divided by, ``'<impl> <setting>'``. Defaults to None
+        baseline (str, optional): The row every row's speed is divided by,
+            ``'<impl> <setting>'``. Defaults to None
             (:func:`~.report.default_baseline`).
     """
     model_cfg: dict
@@ -54,37 +51,23 @@ class BenchmarkSpec:
     baseline: Optional[str] = None
 
 
-def build_spec(config: Optional[str] = None,
-               arch: Optional[str] = None,
-               patch_size: int = 16,
-               with_cp: bool = False,
-               latency: bool = False,
-               mode: str = 'both',
-               batch_size: int = 8,
-               input_size: Sequence[int] = (224, ),
-               device: str = 'cpu',
-               **variant_options) -> BenchmarkSpec:
+def build_spec(config: Optional[str] = None, arch: Optional[str] = None,
+               patch_size: int = 16, with_cp: bool = False,
+               latency: bool = False, mode: str = 'both',
+               batch_size: int = 8, input_size: Sequence[int] = (224, ),
+               device: str = 'cpu', **options) -> BenchmarkSpec:
     """The :class:`BenchmarkSpec` of the command line's options.
 
     Args:
-        config (str, optional): Our classifier config file. Give it or
-            ``arch``. Defaults to None.
-        arch (str, optional): A 1000-class classifier of this arch.
-            Defaults to None.
-        patch_size (int): The patch size with ``arch``. Defaults to 16.
+        config (str, optional): Our classifier config file, or give ``arch``
+            (a 1000-class classifier, with ``patch_size``, default 16).
         with_cp (bool): Activation checkpointing in our backbone.
-            Defaults to False.
-        latency (bool): Batch 1, inference only (``batch_size`` and
-            ``mode`` are ignored). Defaults to False.
-        mode (str): ``'infer'``, ``'train'`` or ``'both'`` (inference only
-            with ``fast``). Defaults to ``'both'``.
-        batch_size (int): Images per step. Defaults to 8.
+        latency (bool): Batch 1, inference only.
+        mode (str): ``'infer'``, ``'train'`` or ``'both'``.
         input_size (Sequence[int]): ``(S, )`` or ``(H, W)``.
-            Defaults to ``(224, )``.
-        device (str): Defaults to ``'cpu'``.
-        **variant_options: ``sweep``, ``fast``, ``compare``, ``dtype``,
-            ``channels_last`` of :func:`select_variants`, and ``compile``,
-            ``warmup``, ``repeats``, ``baseline`` of :class:`BenchmarkSpec`.
+        **options: ``sweep``, ``fast``, ``compare``, ``dtype`` and
+            ``channels_last`` of :func:`select_variants`; ``compile``,
+            ``warmup``, ``repeats`` and ``baseline`` of the spec.
     """
     if config is not None:
         from mmengine.config import Config
@@ -94,41 +77,36 @@ def build_spec(config: Optional[str] = None,
     backbone = model_cfg['backbone']
     if with_cp:
         backbone['with_cp'] = True
-    timing = {key: variant_options.pop(key)
+    timing = {key: options.pop(key)
               for key in ('compile', 'warmup', 'repeats', 'baseline')
-              if key in variant_options}
-    fast = variant_options.get('fast', False)
+              if key in options}
     variants = select_variants(
-        **variant_options, device=device,
+        **options, device=device,
         ours_channels_last=backbone.get('channels_last', True))
-    size = tuple(input_size) * 2 if len(input_size) == 1 else input_size
-    modes = ('infer', ) if fast or latency else \
+    modes = ('infer', ) if options.get('fast') or latency else \
         ('infer', 'train') if mode == 'both' else (mode, )
     return BenchmarkSpec(
         model_cfg=model_cfg, variants=variants,
-        batch_size=1 if latency else batch_size, input_size=tuple(size),
-        device=device, modes=modes, **timing)
-
-
-#: Autocast dtypes of the variants' dtype names.
-AUTOCAST = {'bf16': torch.bfloat16, 'fp16': torch.float16}
+        batch_size=1 if latency else batch_size,
+        input_size=tuple(input_size) * (3 - len(input_size)), device=device,
+        modes=modes, **timing)
 
 
 def autocast(device: str, dtype: str):
-    """Autocast on ``device`` for ``'bf16'`` and ``'fp16'``, nothing for
-    ``'fp32'``."""
-    if dtype not in AUTOCAST:
+    """Autocast on ``device`` for ``'bf16'`` and ``'fp16'``."""
+    if dtype not in ('bf16', 'fp16'):
         return contextlib.nullcontext()
-    return torch.autocast(device_type=device.split(':')[0],
-                          dtype=AUTOCAST[dtype])
+    return torch.autocast(
+        device_type=device.split(':')[0],
+        dtype=torch.bfloat16 if dtype == 'bf16' else torch.float16)
 
 
 def make_step(model: nn.Module, mode: str, inputs: torch.Tensor,
               labels: torch.Tensor, device: str, dtype: str,
               optimizer: Optional[torch.optim.Optimizer] = None) -> Callable:
     """One inference pass (no grad), or one training step: forward, the
-    loss of both heads, backward and an optimizer step (fp16: with a
-    dynamic loss scale, as mmengine's AmpOptimWrapper does)."""
+    loss of both heads, backward and an optimizer step (fp16 with a dynamic
+    loss scale, as mmengine's AmpOptimWrapper)."""
     if mode == 'infer':
 
         def step():
@@ -154,10 +132,9 @@ def make_step(model: nn.Module, mode: str, inputs: torch.Tensor,
 
 def onnxruntime_step(model: nn.Module, inputs: torch.Tensor,
                      dtype: str = 'fp32') -> Callable:
-    """Export ``model`` at the input's shape (and for ``'int8'`` quantize
-    the export with onnxruntime's static quantizer, calibrated on the input)
-    and return a step that runs it in onnxruntime on the CPU. The graph
-    normalises pixels itself; the time does not depend on their values."""
+    """Export ``model`` at the input's shape (for ``'int8'``, quantized by
+    onnxruntime's static quantizer calibrated on the input) and return a
+    step that runs it in onnxruntime on the CPU."""
     import onnxruntime
 
     from ...apis import export_onnx, quantize_onnx_int8
@@ -174,34 +151,28 @@ def onnxruntime_step(model: nn.Module, inputs: torch.Tensor,
         options.intra_op_num_threads = torch.get_num_threads()
         session = onnxruntime.InferenceSession(
             path, options, providers=['CPUExecutionProvider'])
-    pixels = inputs.cpu().contiguous().numpy()
-
-    def step():
-        session.run(None, {'input': pixels})
-
-    return step
+    pixels = {'input': inputs.cpu().contiguous().numpy()}
+    return lambda: session.run(None, pixels)
 
 
 def sample_batch(spec: BenchmarkSpec,
                  num_classes: int) -> Tuple[torch.Tensor, torch.Tensor]:
     """The fixed random batch every variant runs on: images and labels."""
     gen = torch.Generator().manual_seed(0)
-    inputs = torch.randn(spec.batch_size, 3, *spec.input_size,
-                         generator=gen).to(spec.device)
-    labels = torch.randint(0, num_classes, (spec.batch_size, ),
-                           generator=gen).to(spec.device)
-    return inputs, labels
+    inputs = torch.randn(spec.batch_size, 3, *spec.input_size, generator=gen)
+    labels = torch.randint(0, num_classes, (spec.batch_size, ), generator=gen)
+    return inputs.to(spec.device), labels.to(spec.device)
 
 
 def _runner(spec: BenchmarkSpec, model: nn.Module,
             variant: Variant) -> Tuple[nn.Module, str]:
-    """The module a variant calls, and the autocast the step must add
-    (``'fp32'`` where the runner casts itself)."""
+    """The module a variant calls, and the autocast its step adds
+    (``'fp32'``: the runner casts itself)."""
     if variant.runtime == 'fast':
         from ...apis import optimize_for_inference
 
-        # int8 is calibrated on the timed batch: the time does not depend
-        # on the values, and random pixels are as good as any for that
+        # int8 is calibrated on the timed batch: the time does not depend on
+        # the values
         calibration = [sample_batch(spec, 1)[0]] \
             if variant.dtype == 'int8' else None
         return optimize_for_inference(model, variant.dtype,
@@ -213,12 +184,10 @@ def _runner(spec: BenchmarkSpec, model: nn.Module,
 
 
 def prepare_steps(spec: BenchmarkSpec, models: Dict[str, nn.Module],
-                  variants: Sequence[Variant],
-                  modes: Sequence[str]) -> Dict[Tuple[str, Variant],
-                                                Callable]:
-    """One model copy per (mode, variant), same weights, and its step, keyed
-    by ``(mode, variant)``. Variants that only infer are left out of the
-    training mode."""
+                  variants: Sequence[Variant], modes: Sequence[str]
+                  ) -> Dict[Tuple[str, Variant], Callable]:
+    """A model copy (same weights) and its step per ``(mode, variant)``;
+    variants that only infer are left out of training."""
     inputs, labels = sample_batch(spec, models['mmconformer'].head.num_classes)
     steps = {}
     for mode in modes:

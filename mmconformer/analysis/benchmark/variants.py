@@ -11,10 +11,8 @@ from ...models import ConformerBackbone
 from ...utils import onnxruntime_available, torchao_available
 from ...utils.quiet import current_logger_level
 
-__all__ = [
-    'SHARED_BACKBONE_ARGS', 'Variant', 'build_models',
-    'classifier_cfg_from_arch', 'reference_cfg', 'select_variants'
-]
+__all__ = ['Variant', 'build_models', 'classifier_cfg_from_arch',
+           'reference_cfg', 'select_variants']
 
 #: Backbone arguments that mmpretrain's ``Conformer`` shares with ours.
 SHARED_BACKBONE_ARGS = ('arch', 'patch_size', 'base_channels', 'mlp_ratio',
@@ -27,14 +25,14 @@ class Variant(NamedTuple):
     Args:
         impl (str): ``'mmconformer'`` or ``'mmpretrain'``.
         dtype (str): ``'fp32'``, ``'bf16'`` (autocast), or for our fast
-            path ``'fp16'`` and ``'int8'``, for onnxruntime ``'int8'``.
+            path and onnxruntime also ``'fp16'`` / ``'int8'``.
         channels_last (bool): The model and its input in channels_last.
-        runtime (str): How it runs: ``'eager'`` (the module as built),
-            ``'compiled'`` (``torch.compile`` with Inductor freezing, the
-            best a user gets from mmpretrain's model by switches), ``'fast'``
-            (our :func:`~mmconformer.apis.optimize_for_inference`) or
-            ``'onnxruntime'`` (our ONNX export, fp32 or int8 QDQ). Only
-            eager variants train. Defaults to ``'eager'``.
+        runtime (str): ``'eager'`` (the module as built), ``'compiled'``
+            (``torch.compile`` with Inductor freezing, the best mmpretrain's
+            model gets by switches), ``'fast'``
+            (:func:`~mmconformer.apis.optimize_for_inference`) or
+            ``'onnxruntime'`` (our ONNX export). Only eager variants train.
+            Defaults to ``'eager'``.
     """
     impl: str
     dtype: str
@@ -47,11 +45,11 @@ class Variant(NamedTuple):
         if self.runtime == 'fast':
             return f'fast-{self.dtype}'
         if self.runtime == 'onnxruntime':
-            return 'onnxrt' if self.dtype == 'fp32' else \
-                f'onnxrt-{self.dtype}'
-        parts = (['cl'] if self.channels_last else []) + \
-            ([self.dtype] if self.dtype != 'fp32' else []) + \
-            (['compile'] if self.runtime == 'compiled' else [])
+            return 'onnxrt' + ('' if self.dtype == 'fp32' else
+                               f'-{self.dtype}')
+        parts = ['cl'] * self.channels_last + \
+            [self.dtype] * (self.dtype != 'fp32') + \
+            ['compile'] * (self.runtime == 'compiled')
         return '+'.join(parts) or 'fp32'
 
     @property
@@ -61,7 +59,6 @@ class Variant(NamedTuple):
 
     @property
     def trains(self) -> bool:
-        """Whether the variant has a training step (eager ones only)."""
         return self.runtime == 'eager'
 
 
@@ -70,60 +67,49 @@ def select_variants(sweep: bool = False, fast: bool = False,
                     channels_last: bool = False,
                     ours_channels_last: bool = True,
                     device: str = 'cpu') -> List[Variant]:
-    """The implementations and settings one benchmark run times.
+    """The variants one benchmark run times, in the report's order.
 
     Args:
         sweep (bool): Every peer with the same weights: ours and
             mmpretrain's eager in fp32 and bf16 (mmpretrain with and without
-            channels_last), mmpretrain compiled with freezing in its best
-            setting (channels_last + bf16), our fast path in fp32 and bf16
-            (and int8 on a CPU with torchao installed), and onnxruntime on
-            our export in fp32 and int8 (CPU, when installed). ``dtype``,
-            ``channels_last`` and ``compare`` are ignored. Defaults to False.
-        fast (bool): Our :func:`optimize_for_inference` path in ``dtype``;
-            with ``compare``, mmpretrain compiled alike (channels_last,
-            ``dtype`` autocast, freezing; for int8, which mmpretrain's model
-            has no switch for, its best by switches: bf16). Defaults to
-            False.
-        compare (bool): Add mmpretrain's model beside ours.
-            Defaults to False.
+            channels_last), mmpretrain compiled in its best setting
+            (channels_last + bf16), our fast path in fp32 and bf16 (and int8
+            on a CPU with torchao), onnxruntime on our export in fp32 and
+            int8 (CPU, when installed). The other arguments but ``device``
+            are ignored. Defaults to False.
+        fast (bool): Our fast path in ``dtype``; with ``compare``,
+            mmpretrain compiled alike (for int8, which it has no switch for,
+            bf16). Defaults to False.
+        compare (bool): Add mmpretrain's model. Defaults to False.
         dtype (str): ``'fp32'`` or ``'bf16'``; with ``fast`` also
             ``'fp16'`` and ``'int8'``. Defaults to ``'fp32'``.
         channels_last (bool): mmpretrain's model in channels_last, in the
             eager comparison. Defaults to False.
-        ours_channels_last (bool): Our model's own ``channels_last``
-            setting (its config's). Defaults to True.
-        device (str): The device; onnxruntime is timed on CPU only.
+        ours_channels_last (bool): Our config's ``channels_last``.
+            Defaults to True.
+        device (str): onnxruntime and int8 are timed on CPU only.
             Defaults to ``'cpu'``.
-
-    Returns:
-        list[Variant]: In the order the report lists them.
     """
     if sweep:
-        variants = [Variant('mmconformer', d, ours_channels_last)
-                    for d in ('fp32', 'bf16')]
-        variants += [Variant('mmpretrain', d, cl) for d in ('fp32', 'bf16')
-                     for cl in (False, True)]
-        variants += [Variant('mmpretrain', 'bf16', True, 'compiled')]
-        variants += [Variant('mmconformer', d, True, 'fast')
-                     for d in ('fp32', 'bf16')]
-        if device == 'cpu' and torchao_available():
-            variants.append(Variant('mmconformer', 'int8', True, 'fast'))
-        if device == 'cpu' and onnxruntime_available():
-            variants += [Variant('mmconformer', d, True, 'onnxruntime')
-                         for d in ('fp32', 'int8')]
-        return variants
+        cpu = device == 'cpu'
+        return [
+            *(Variant('mmconformer', d, ours_channels_last)
+              for d in ('fp32', 'bf16')),
+            *(Variant('mmpretrain', d, cl) for d in ('fp32', 'bf16')
+              for cl in (False, True)),
+            Variant('mmpretrain', 'bf16', True, 'compiled'),
+            *(Variant('mmconformer', d, True, 'fast') for d in
+              ('fp32', 'bf16') + ('int8', ) * (cpu and torchao_available())),
+            *(Variant('mmconformer', d, True, 'onnxruntime')
+              for d in ('fp32', 'int8') if cpu and onnxruntime_available())
+        ]
     if fast:
-        variants = [Variant('mmconformer', dtype, True, 'fast')]
-        if compare:
-            variants.append(Variant('mmpretrain',
-                                    'bf16' if dtype == 'int8' else dtype,
-                                    True, 'compiled'))
-        return variants
-    variants = [Variant('mmconformer', dtype, ours_channels_last)]
-    if compare:
-        variants.append(Variant('mmpretrain', dtype, channels_last))
-    return variants
+        peer = Variant('mmpretrain', 'bf16' if dtype == 'int8' else dtype,
+                       True, 'compiled')
+        return [Variant('mmconformer', dtype, True, 'fast')] + \
+            [peer] * compare
+    return [Variant('mmconformer', dtype, ours_channels_last)] + \
+        [Variant('mmpretrain', dtype, channels_last)] * compare
 
 
 def classifier_cfg_from_arch(arch: str, patch_size: int = 16,
@@ -145,10 +131,9 @@ def classifier_cfg_from_arch(arch: str, patch_size: int = 16,
 
 def reference_cfg(model_cfg: dict) -> dict:
     """mmpretrain's ``Conformer`` + ``ConformerHead`` for the same model as
-    our ``model_cfg``: the same arch (name or dict), patch size, widths and
-    classes. Arguments mmpretrain's ``Conformer`` does not have (layout,
-    dense outputs, checkpointing) are left out; defaults are ours, since
-    mmpretrain's differ (its ``norm_eval`` defaults to True).
+    our ``model_cfg`` (arch, patch size, widths, classes). Arguments it does
+    not have (layout, dense outputs, checkpointing) are left out; defaults
+    are ours, since mmpretrain's differ (its ``norm_eval`` is True).
 
     Raises:
         ValueError: ``model_cfg`` is not a classifier with a
@@ -161,34 +146,32 @@ def reference_cfg(model_cfg: dict) -> dict:
             'the benchmark compares classifiers: the config needs '
             "model.backbone.type='ConformerBackbone' with "
             f"out_type='cls_token', got {backbone!r}")
-    defaults = {
+    resolved = {
         name: p.default
         for name, p in inspect.signature(
             ConformerBackbone.__init__).parameters.items()
         if p.default is not inspect.Parameter.empty
     }
-    resolved = {**defaults, **backbone}
-    head = dict(model_cfg['head'])
+    resolved.update(backbone)
     return dict(
         type='ImageClassifier',
         backbone=dict(type='Conformer', norm_eval=False, frozen_stages=-1,
                       **{k: resolved[k] for k in SHARED_BACKBONE_ARGS}),
-        head=dict(type='ConformerHead', num_classes=head['num_classes'],
-                  in_channels=list(head['in_channels'])))
+        head=dict(type='ConformerHead',
+                  num_classes=model_cfg['head']['num_classes'],
+                  in_channels=list(model_cfg['head']['in_channels'])))
 
 
 def build_models(model_cfg: dict,
                  impls: Collection[str] = ('mmconformer', 'mmpretrain')
                  ) -> Dict[str, nn.Module]:
-    """Our classifier (from ``model_cfg``, always) and, when ``impls``
-    names it, mmpretrain's built-in one (from :func:`reference_cfg`) with
-    the same weights, keyed by :attr:`Variant.impl`."""
+    """Our classifier (always) and, when ``impls`` names it, mmpretrain's
+    (:func:`reference_cfg`) with the same weights, keyed by ``impl``."""
     from mmpretrain.registry import MODELS
     cfg = copy.deepcopy(model_cfg)
     cfg.get('backbone', {}).pop('init_cfg', None)
     cfg.pop('init_cfg', None)
-    # Batch augments (Mixup/CutMix) would only slow the training step.
-    cfg.pop('train_cfg', None)
+    cfg.pop('train_cfg', None)  # Mixup/CutMix would only slow training
     ours = MODELS.build(cfg)
     with current_logger_level():  # init reports of a model built to be timed
         ours.init_weights()
