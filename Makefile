@@ -20,12 +20,13 @@ help:  ## list the targets
 
 install: $(VENV)/.stamp-package  ## build .venv: torch, OpenMMLab stack, mmconformer (editable); skips done steps
 
-$(VENV)/.stamp-base: requirements/runtime.txt requirements/tests.txt requirements/vis.txt requirements/deploy.txt requirements/constraints.txt
+$(VENV)/.stamp-base: requirements/runtime.txt requirements/tests.txt requirements/vis.txt requirements/deploy.txt requirements/openvino.txt requirements/constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q $(CONSTRAINTS) setuptools wheel
 	$(PIP) install -q $(CONSTRAINTS) torch torchvision
 	$(PIP) install -q $(CONSTRAINTS) -r requirements/runtime.txt -r requirements/tests.txt \
-	  -r requirements/vis.txt -r requirements/deploy.txt mmcv-lite
+	  -r requirements/vis.txt -r requirements/deploy.txt -r requirements/openvino.txt \
+	  mmcv-lite
 	touch $@
 
 # mmdet 3.3.0 and mmsegmentation 1.2.2 need compiled mmcv ops and mmcv<2.2: use

@@ -93,6 +93,8 @@ if __name__ == '__main__':
             'mim': parse_requirements('mminstall.txt'),
             'vis': parse_requirements('vis.txt'),
             'deploy': parse_requirements('deploy.txt'),
+            'openvino': parse_requirements('deploy.txt') +
+            parse_requirements('openvino.txt'),
             'dense': parse_requirements('dense.txt'),
         },
         classifiers=[

@@ -8,6 +8,9 @@ Example::
     # int8, calibrated on 64 images of a folder of your task's images
     python tools/infer.py CONFIG CHECKPOINT IMAGE [IMAGE ...] \\
         --fast int8 --calib-dir DIR
+    # an OpenVINO IR of the same model (tools/deployment/pytorch2openvino.py)
+    python tools/infer.py CONFIG CHECKPOINT IMAGE [IMAGE ...] \\
+        --openvino tiny.xml
 
 Prints one line per image: the path, the class name (from the dataset meta
 stored in the checkpoint) and the score. The checkpoint must fit the config
@@ -17,7 +20,10 @@ the fly. ``--fast`` classifies with
 channels_last, bf16 where the CPU computes it natively, compiled with
 freezing): worth its compile time (tens of seconds) for many images. int8
 quantizes the backbone statically (x86 CPUs), calibrated on images of
-``--calib-dir`` prepared by the config's test pipeline.
+``--calib-dir`` prepared by the config's test pipeline. ``--openvino``
+classifies with an OpenVINO IR of the model on the CPU
+(:class:`mmconformer.apis.OpenVINOClassifier`), the class names and the
+pipeline still coming from the config and checkpoint.
 """
 import argparse
 import sys
@@ -43,9 +49,15 @@ def parse_args(argv=None):
                         '(--fast alone: bf16, which falls back to fp32 '
                         'where the CPU lacks AMX and AVX512-BF16; int8 '
                         'needs --calib-dir)')
+    parser.add_argument('--openvino', default=None, metavar='IR.xml',
+                        help='classify with this OpenVINO IR of the model '
+                        '(CPU)')
     parser.add_argument('--batch-size', type=int, default=1,
                         help='images per forward pass')
     args = parser.parse_args(argv)
+    if args.openvino and (args.fast or args.device not in (None, 'cpu')):
+        parser.error('--openvino runs the IR on the CPU: drop --fast and '
+                     '--device')
     if (args.fast == 'int8') != (args.calib_dir is not None):
         parser.error('--fast int8 and --calib-dir go together: int8 is '
                      'calibrated on images of your task')
@@ -76,6 +88,10 @@ def main(argv=None) -> int:
                                            calibration=calibration)
         except (ImportError, ValueError) as err:
             raise ToolError(str(err)) from err
+    if args.openvino:
+        from mmconformer.apis import OpenVINOClassifier
+        check_files(args.openvino)
+        model = OpenVINOClassifier(model, args.openvino)
     inferencer = ImageClassificationInferencer(model=model)
     if not inferencer.classes:
         print('warning: the checkpoint stores no class names; printing '

@@ -8,16 +8,18 @@ from .model_index import model_index_path, register_model_index
 from .onnx_export import (OnnxExportWrapper, default_verify_shapes,
                           export_onnx, verify_onnx)
 from .onnx_quantization import onnx_calibration_pixels, quantize_onnx_int8
+from .openvino_export import (OpenVINOClassifier, compile_openvino,
+                              export_openvino, verify_openvino)
 from .delegating_module import DelegatingModule
 from .quantization import QuantizedModule, quantize_int8
 
 __all__ = [
-    'DTYPES', 'DelegatingModule', 'OnnxExportWrapper', 'QuantizedModule',
-    'calibration_batches', 'calibration_images',
-    'calibration_inputs', 'dataset_image_paths', 'evenly_spaced',
-    'default_verify_shapes', 'export_onnx', 'find_images', 'load_classifier',
-    'model_index_path', 'onnx_calibration_pixels', 'optimize_for_inference',
-    'quantize_int8',
+    'DTYPES', 'DelegatingModule', 'OnnxExportWrapper', 'OpenVINOClassifier',
+    'QuantizedModule', 'calibration_batches', 'calibration_images',
+    'calibration_inputs', 'compile_openvino', 'dataset_image_paths',
+    'default_verify_shapes', 'evenly_spaced', 'export_onnx',
+    'export_openvino', 'find_images', 'load_classifier', 'model_index_path',
+    'onnx_calibration_pixels', 'optimize_for_inference', 'quantize_int8',
     'quantize_onnx_int8', 'register_model_index', 'resolve_dtype',
-    'verify_onnx'
+    'verify_onnx', 'verify_openvino'
 ]

@@ -10,7 +10,8 @@ from .cpu_features import (cpu_features, cpu_model_name,
                            has_int8_dot_product, has_native_bf16)
 from .data_root import set_data_root
 from .dense_task_support import dense_task_unavailable
-from .optional_packages import onnxruntime_available, torchao_available
+from .optional_packages import (onnxruntime_available, openvino_available,
+                                torchao_available)
 from .provenance import machine_description, provenance
 from .quiet import silence_known_warnings
 
@@ -20,7 +21,7 @@ __all__ = [
     'check_device', 'check_files', 'cli_main', 'cpu_features',
     'cpu_model_name', 'dense_task_unavailable', 'has_int8_dot_product',
     'has_native_bf16', 'int_at_least', 'machine_description',
-    'onnxruntime_available', 'provenance', 'remove_stale_temporaries',
-    'set_data_root', 'silence_known_warnings', 'tool_logger',
-    'torchao_available'
+    'onnxruntime_available', 'openvino_available', 'provenance',
+    'remove_stale_temporaries', 'set_data_root', 'silence_known_warnings',
+    'tool_logger', 'torchao_available'
 ]

@@ -1,8 +1,10 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
-"""Whether the optional packages of the ``[deploy]`` extra are installed."""
+"""Whether the optional packages of the ``[deploy]`` and ``[openvino]``
+extras are installed."""
 import importlib.util
 
-__all__ = ['onnxruntime_available', 'torchao_available']
+__all__ = ['onnxruntime_available', 'openvino_available',
+           'torchao_available']
 
 
 def torchao_available() -> bool:
@@ -16,3 +18,10 @@ def onnxruntime_available() -> bool:
     export and its check)."""
     return all(importlib.util.find_spec(name) is not None
                for name in ('onnxruntime', 'onnxscript'))
+
+
+def openvino_available() -> bool:
+    """Whether OpenVINO and NNCF (its int8 quantizer), the ``[openvino]``
+    extra, are installed."""
+    return all(importlib.util.find_spec(name) is not None
+               for name in ('openvino', 'nncf'))

@@ -187,9 +187,11 @@ def test_select_variants_for_each_kind_of_run(monkeypatch):
     assert select_variants(fast=True, compare=True, dtype='int8') == [
         Variant('mmconformer', 'int8', True, 'fast'),
         Variant('mmpretrain', 'bf16', True, 'compiled')]
-    # sweep: every peer; int8 and onnxruntime on CPU only, when installed
-    monkeypatch.setattr(variants, 'onnxruntime_available', lambda: True)
-    monkeypatch.setattr(variants, 'torchao_available', lambda: True)
+    # sweep: every peer; int8, onnxruntime and OpenVINO on CPU only, when
+    # installed; OpenVINO's bf16 where the CPU computes bf16
+    for name in ('onnxruntime_available', 'torchao_available',
+                 'openvino_available', 'has_native_bf16'):
+        monkeypatch.setattr(variants, name, lambda: True)
     sweep = select_variants(sweep=True, dtype='bf16', compare=True)
     assert [(v.impl, v.setting) for v in sweep] == [
         ('mmconformer', 'cl'), ('mmconformer', 'cl+bf16'),
@@ -197,11 +199,17 @@ def test_select_variants_for_each_kind_of_run(monkeypatch):
         ('mmpretrain', 'bf16'), ('mmpretrain', 'cl+bf16'),
         ('mmpretrain', 'cl+bf16+compile'), ('mmconformer', 'fast-fp32'),
         ('mmconformer', 'fast-bf16'), ('mmconformer', 'fast-int8'),
-        ('mmconformer', 'onnxrt'), ('mmconformer', 'onnxrt-int8')]
+        ('mmconformer', 'onnxrt'), ('mmconformer', 'onnxrt-int8'),
+        ('mmconformer', 'openvino'), ('mmconformer', 'openvino-bf16'),
+        ('mmconformer', 'openvino-int8')]
     assert select_variants(sweep=True, device='cuda')[-1].setting == \
         'fast-bf16'
-    monkeypatch.setattr(variants, 'onnxruntime_available', lambda: False)
-    monkeypatch.setattr(variants, 'torchao_available', lambda: False)
+    monkeypatch.setattr(variants, 'has_native_bf16', lambda: False)
+    assert [v.setting for v in select_variants(sweep=True)][-2:] == [
+        'openvino', 'openvino-int8']
+    for name in ('onnxruntime_available', 'torchao_available',
+                 'openvino_available'):
+        monkeypatch.setattr(variants, name, lambda: False)
     assert [v.setting for v in select_variants(sweep=True)][-2:] == [
         'fast-fp32', 'fast-bf16']
 

@@ -134,8 +134,13 @@ def test_sweep_ranks_every_peer_in_one_run(tmp_path):
     pytest.importorskip('torchao')
     pytest.importorskip('onnxruntime')
     """Eager settings of both, mmpretrain compiled with freezing, our fast
-    path and onnxruntime on our export: one interleaved run (a 3-block
-    model, so that compiling and exporting take seconds)."""
+    path, onnxruntime and OpenVINO (where installed) on our export: one
+    interleaved run (a 3-block model, so that compiling and exporting take
+    seconds)."""
+    from mmconformer.utils import has_native_bf16, openvino_available
+    openvino = [('mmconformer', s) for s in ['openvino'] +
+                ['openvino-bf16'] * has_native_bf16() + ['openvino-int8']
+                ] if openvino_available() else []
     config = write_tiny_config(tmp_path / 'tiny.py')
     out = tmp_path / 'sweep.json'
     result = run(str(config), '--sweep', '--mode', 'infer', '--batch-size',
@@ -149,7 +154,7 @@ def test_sweep_ranks_every_peer_in_one_run(tmp_path):
         ('mmpretrain', 'bf16'), ('mmpretrain', 'cl+bf16'),
         ('mmpretrain', 'cl+bf16+compile'), ('mmconformer', 'fast-fp32'),
         ('mmconformer', 'fast-bf16'), ('mmconformer', 'fast-int8'),
-        ('mmconformer', 'onnxrt'), ('mmconformer', 'onnxrt-int8')]
+        ('mmconformer', 'onnxrt'), ('mmconformer', 'onnxrt-int8')] + openvino
     # every row but the baseline, over mmpretrain's fp32 eager row
     labels = [f'{r["impl"]} {r["setting"]}' for r in data['results']]
     assert [r['numerator'] for r in data['ratios']] == [

@@ -155,6 +155,27 @@ def onnxruntime_step(model: nn.Module, inputs: torch.Tensor,
     return lambda: session.run(None, pixels)
 
 
+def openvino_step(model: nn.Module, inputs: torch.Tensor,
+                  dtype: str = 'fp32') -> Callable:
+    """Convert ``model`` to an OpenVINO IR at the input's size (for
+    ``'int8'``, quantized by NNCF calibrated on the input) and return a step
+    that runs it on the CPU at this process's thread count: ``'fp32'`` at
+    fp32 precision, ``'bf16'`` and ``'int8'`` at OpenVINO's default (bf16
+    where the CPU computes it)."""
+    from ...apis import compile_openvino, export_openvino
+    pixels = inputs.cpu().contiguous().numpy()
+    config = {'PERFORMANCE_HINT': 'LATENCY',
+              'INFERENCE_NUM_THREADS': torch.get_num_threads()}
+    if dtype == 'fp32':
+        config['INFERENCE_PRECISION_HINT'] = 'f32'
+    with tempfile.TemporaryDirectory() as tmp:
+        export_openvino(model.cpu(), f'{tmp}/model.xml',
+                        tuple(inputs.shape[-2:]),
+                        [pixels] if dtype == 'int8' else None)
+        compiled = compile_openvino(f'{tmp}/model.xml', config)
+    return lambda: compiled(pixels)
+
+
 def sample_batch(spec: BenchmarkSpec,
                  num_classes: int) -> Tuple[torch.Tensor, torch.Tensor]:
     """The fixed random batch every variant runs on: images and labels."""
@@ -195,9 +216,10 @@ def prepare_steps(spec: BenchmarkSpec, models: Dict[str, nn.Module],
             if mode == 'train' and not variant.trains:
                 continue
             model = copy.deepcopy(models[variant.impl])
-            if variant.runtime == 'onnxruntime':
-                steps[(mode, variant)] = onnxruntime_step(
-                    model, inputs, variant.dtype)
+            if variant.runtime in ('onnxruntime', 'openvino'):
+                make = onnxruntime_step if variant.runtime == 'onnxruntime' \
+                    else openvino_step
+                steps[(mode, variant)] = make(model, inputs, variant.dtype)
                 continue
             model = model.to(spec.device).train(mode == 'train')
             x = inputs

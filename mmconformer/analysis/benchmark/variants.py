@@ -8,7 +8,8 @@ from typing import Collection, Dict, List, NamedTuple
 import torch.nn as nn
 
 from ...models import ConformerBackbone
-from ...utils import onnxruntime_available, torchao_available
+from ...utils import (has_native_bf16, onnxruntime_available,
+                      openvino_available, torchao_available)
 from ...utils.quiet import current_logger_level
 
 __all__ = ['Variant', 'build_models', 'classifier_cfg_from_arch',
@@ -31,7 +32,9 @@ class Variant(NamedTuple):
             (``torch.compile`` with Inductor freezing, the best mmpretrain's
             model gets by switches), ``'fast'``
             (:func:`~mmconformer.apis.optimize_for_inference`) or
-            ``'onnxruntime'`` (our ONNX export). Only eager variants train.
+            ``'onnxruntime'`` (our ONNX export) or ``'openvino'`` (its IR:
+            fp32 precision, bf16, OpenVINO's default where the CPU computes
+            it, or NNCF int8). Only eager variants train.
             Defaults to ``'eager'``.
     """
     impl: str
@@ -44,9 +47,9 @@ class Variant(NamedTuple):
         """A short name of the setting, e.g. ``'cl+bf16+compile'``."""
         if self.runtime == 'fast':
             return f'fast-{self.dtype}'
-        if self.runtime == 'onnxruntime':
-            return 'onnxrt' + ('' if self.dtype == 'fp32' else
-                               f'-{self.dtype}')
+        if self.runtime in ('onnxruntime', 'openvino'):
+            name = 'onnxrt' if self.runtime == 'onnxruntime' else 'openvino'
+            return name + ('' if self.dtype == 'fp32' else f'-{self.dtype}')
         parts = ['cl'] * self.channels_last + \
             [self.dtype] * (self.dtype != 'fp32') + \
             ['compile'] * (self.runtime == 'compiled')
@@ -75,8 +78,9 @@ def select_variants(sweep: bool = False, fast: bool = False,
             channels_last), mmpretrain compiled in its best setting
             (channels_last + bf16), our fast path in fp32 and bf16 (and int8
             on a CPU with torchao), onnxruntime on our export in fp32 and
-            int8 (CPU, when installed). The other arguments but ``device``
-            are ignored. Defaults to False.
+            int8, and OpenVINO on its IR in fp32, bf16 (where the CPU
+            computes it) and int8 (CPU, when installed). The other arguments
+            but ``device`` are ignored. Defaults to False.
         fast (bool): Our fast path in ``dtype``; with ``compare``,
             mmpretrain compiled alike (for int8, which it has no switch for,
             bf16). Defaults to False.
@@ -101,7 +105,10 @@ def select_variants(sweep: bool = False, fast: bool = False,
             *(Variant('mmconformer', d, True, 'fast') for d in
               ('fp32', 'bf16') + ('int8', ) * (cpu and torchao_available())),
             *(Variant('mmconformer', d, True, 'onnxruntime')
-              for d in ('fp32', 'int8') if cpu and onnxruntime_available())
+              for d in ('fp32', 'int8') if cpu and onnxruntime_available()),
+            *(Variant('mmconformer', d, True, 'openvino')
+              for d in ('fp32', ) + ('bf16', ) * has_native_bf16() + ('int8', )
+              if cpu and openvino_available() and onnxruntime_available())
         ]
     if fast:
         peer = Variant('mmpretrain', 'bf16' if dtype == 'int8' else dtype,
