@@ -10,18 +10,19 @@ from .cpu_features import (cpu_features, cpu_model_name,
                            has_int8_dot_product, has_native_bf16)
 from .data_root import set_data_root
 from .dense_task_support import dense_task_unavailable
+from .isa_cap import ISA_CAPS, isa_cap, isa_cap_environment, run_capped
 from .optional_packages import (onnxruntime_available, openvino_available,
                                 torchao_available)
 from .provenance import machine_description, provenance
 from .quiet import silence_known_warnings
 
 __all__ = [
-    'ToolError', 'accelerator', 'accelerator_available',
+    'ISA_CAPS', 'ToolError', 'accelerator', 'accelerator_available',
     'add_calibration_args', 'add_classifier_args', 'atomic_write',
     'check_device', 'check_files', 'cli_main', 'cpu_features',
     'cpu_model_name', 'dense_task_unavailable', 'has_int8_dot_product',
-    'has_native_bf16', 'int_at_least', 'machine_description',
-    'onnxruntime_available', 'openvino_available', 'provenance',
-    'remove_stale_temporaries', 'set_data_root', 'silence_known_warnings',
-    'tool_logger', 'torchao_available'
+    'has_native_bf16', 'int_at_least', 'isa_cap', 'isa_cap_environment',
+    'machine_description', 'onnxruntime_available', 'openvino_available',
+    'provenance', 'remove_stale_temporaries', 'run_capped', 'set_data_root',
+    'silence_known_warnings', 'tool_logger', 'torchao_available'
 ]

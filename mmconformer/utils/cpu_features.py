@@ -4,6 +4,8 @@ reader of ``/proc/cpuinfo`` in the package."""
 import platform
 from typing import Dict, List
 
+from .isa_cap import ISA_CAPS, isa_cap
+
 __all__ = [
     'REPORTED_FLAGS', 'cpu_features', 'cpu_model_name', 'has_native_bf16',
     'has_int8_dot_product'
@@ -34,11 +36,15 @@ def _cpuinfo() -> Dict[str, str]:
     return info
 
 
-def cpu_features() -> List[str]:
+def cpu_features(capped: bool = True) -> List[str]:
     """The :data:`REPORTED_FLAGS` this CPU has, read from /proc/cpuinfo
-    (empty where it is absent)."""
+    (empty where it is absent); under an instruction-set cap
+    (:func:`~.isa_cap.isa_cap`) only those the cap leaves, unless
+    ``capped`` is False."""
     flags = set(_cpuinfo().get('flags', '').split())
-    return [name for name in REPORTED_FLAGS if name in flags]
+    cap = isa_cap() if capped else None
+    return [name for name in REPORTED_FLAGS if name in flags and
+            (cap is None or name in ISA_CAPS[cap][1])]
 
 
 def cpu_model_name() -> str:

@@ -207,6 +207,16 @@ def test_select_variants_for_each_kind_of_run(monkeypatch):
     monkeypatch.setattr(variants, 'has_native_bf16', lambda: False)
     assert [v.setting for v in select_variants(sweep=True)][-2:] == [
         'openvino', 'openvino-int8']
+    # under an instruction-set cap without bf16: no bf16 rows, mmpretrain
+    # compiled in fp32
+    monkeypatch.setattr(variants, 'isa_cap', lambda: 'avx2')
+    assert [(v.impl, v.setting) for v in select_variants(sweep=True)] == [
+        ('mmconformer', 'cl'), ('mmpretrain', 'fp32'), ('mmpretrain', 'cl'),
+        ('mmpretrain', 'cl+compile'), ('mmconformer', 'fast-fp32'),
+        ('mmconformer', 'fast-int8'), ('mmconformer', 'onnxrt'),
+        ('mmconformer', 'onnxrt-int8'), ('mmconformer', 'openvino'),
+        ('mmconformer', 'openvino-int8')]
+    monkeypatch.setattr(variants, 'isa_cap', lambda: None)
     for name in ('onnxruntime_available', 'torchao_available',
                  'openvino_available'):
         monkeypatch.setattr(variants, name, lambda: False)

@@ -201,3 +201,32 @@ def test_latency_at_batch_one(tmp_path, capsys):
     assert '| Row | p50 ms | p90 ms | first call s | x mmpretrain fp32 |' \
         in table
     assert f'Lowest p50: {best["impl"]} {best["setting"]}.' in table
+
+
+def test_isa_cap_reruns_every_row_capped(tmp_path):
+    """--isa avx2: the run restarts with the cap's variables; its JSON names
+    the real CPU and the cap, and lists the flags the cap leaves."""
+    from mmconformer.utils import cpu_features
+    if 'avx2' not in cpu_features(capped=False):
+        pytest.skip('this CPU has no AVX2 to cap to')
+    config = write_tiny_config(tmp_path / 'tiny.py')
+    out = tmp_path / 'capped.json'
+    result = run(str(config), '--isa', 'avx2', '--compare', 'mmpretrain',
+                 '--mode', 'infer', '--input-size', '64', '--warmup', '0',
+                 '--repeats', '1', '--no-memory', '--json', str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    data = json.loads(out.read_text())
+    assert ', instructions capped to avx2, ' in data['machine']
+    assert data['cpu_features'] == ['avx2']
+    assert '--isa avx2' in data['command']
+    assert 'instructions capped to avx2' in result.stdout + result.stderr
+
+
+def test_isa_cap_above_the_cpu_is_refused():
+    from mmconformer.utils import cpu_features
+    if 'amx_tile' in cpu_features(capped=False):
+        pytest.skip('this CPU has AMX: every cap is below it')
+    result = run('--arch', 'tiny', '--isa', 'amx')
+    assert result.returncode == 1
+    assert 'this CPU has no amx_tile, so it cannot run as amx' in \
+        result.stderr

@@ -1,17 +1,13 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
-"""Speed and memory of Conformer, side by side with mmpretrain's.
-
-Examples::
+"""Speed and memory of Conformer, side by side with mmpretrain's; a thin CLI
+over :mod:`mmconformer.analysis.benchmark`. Examples::
 
     # ours (from its config) vs mmpretrain's built-in, fp32, CPU
     python tools/analysis_tools/benchmark.py \\
         configs/conformer-tiny-p16_8xb128_in1k.py --compare mmpretrain
-    # every setting docs/en/benchmarks.md reports, in one interleaved run
+    # every peer, in one interleaved run, on an AVX2 machine's instructions
     python tools/analysis_tools/benchmark.py \\
-        configs/conformer-tiny-p16_8xb128_in1k.py --sweep --plot out.png
-
-A thin CLI over :mod:`mmconformer.analysis.benchmark`; the docs render
-its JSON with ``docs/benchmark_tables.py``.
+        configs/conformer-tiny-p16_8xb128_in1k.py --sweep --isa avx2
 """
 import argparse
 import functools
@@ -19,13 +15,13 @@ import json
 import os.path as osp
 import sys
 
-from mmconformer.utils import (ToolError, atomic_write, check_device,
-                               cli_main, int_at_least, tool_logger)
+from mmconformer.utils import (ISA_CAPS, ToolError, atomic_write,
+                               check_device, cli_main, int_at_least,
+                               run_capped, tool_logger)
 
-LIMITS = ('Limits: CPU peak memory is the peak-RSS growth of a process per '
-          'row over two steps (allocator caching included); CUDA peak '
-          'memory is max_memory_allocated. Training GFLOP/s count 3x the '
-          'forward FLOPs. Compare ratios from one run.')
+LIMITS = ('CPU peak memory: the peak-RSS growth of a process per row over '
+          'two steps. Training GFLOP/s count 3x the forward FLOPs. Compare '
+          'ratios from one run. A cap emulates instructions, not caches.')
 SWEEP_SETS = ('--dtype', '--channels-last', '--compare', '--fast', '--compile')
 
 
@@ -46,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--dtype', choices=['fp32', 'bf16', 'fp16', 'int8'],
                    default='fp32', help='bf16: autocast; fp16, int8: --fast')
     p.add_argument('--channels-last', action='store_true',
-                   help="mmpretrain's model in channels_last too")
+                   help="mmpretrain's model too")
     p.add_argument('--compile', action='store_true', help='every model')
     p.add_argument('--with-cp', action='store_true',
                    help='activation checkpointing in our backbone')
@@ -68,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--repeats', type=int_at_least(1), default=5,
                    help='timed rounds (median)')
     p.add_argument('--no-memory', action='store_true', help='skip it')
+    p.add_argument('--isa', choices=[*ISA_CAPS, 'native'], default='native',
+                   help="every row on an older CPU class's instructions")
     p.add_argument('--json', metavar='OUT.json', help='the report')
     p.add_argument('--plot', metavar='OUT.png', help='img/s bars')
     return p
@@ -102,7 +100,9 @@ def parse_args(argv):
             (a.latency and (a.plot or a.compile), '--latency draws no plot '
              'and compiles per variant: drop --plot / --compile'),
             (a.fast and (a.compile or a.channels_last), '--fast compiles and '
-             'uses channels_last itself; drop --compile / --channels-last')):
+             'uses channels_last itself; drop --compile / --channels-last'),
+            (a.isa != 'native' and a.device != 'cpu', '--isa caps a CPU\'s '
+             'instructions: drop --device')):
         if broken:
             parser.error(message)
     try:
@@ -116,14 +116,15 @@ def parse_args(argv):
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
+    code = run_capped(osp.abspath(__file__), argv, args.isa)
+    if code is not None:  # it ran again, capped, in a new process
+        return code
     from mmengine.logging import print_log
 
     from mmconformer.analysis import benchmark as bench
-    names = ('config', 'arch', 'patch_size', 'with_cp', 'latency', 'mode',
-             'batch_size', 'input_size', 'device', 'sweep', 'fast', 'dtype',
-             'channels_last', 'compile', 'warmup', 'repeats', 'baseline')
-    spec = bench.build_spec(**{n: getattr(args, n) for n in names},
-                            compare=bool(args.compare))
+    options = {k: v for k, v in vars(args).items() if k not in (
+        'compare', 'profile_int8', 'no_memory', 'json', 'plot', 'isa')}
+    spec = bench.build_spec(**options, compare=bool(args.compare))
     log = functools.partial(
         print_log, logger=tool_logger('mmconformer-benchmark', 'INFO'))
     try:

@@ -7,6 +7,7 @@ from typing import Callable, Dict, Hashable, Optional
 import numpy as np
 import torch
 
+from ...utils import cpu_features, has_native_bf16, isa_cap
 from ..complexity import get_complexity
 from .memory import measure_peak_memory
 from .peak import gemm_peak
@@ -32,6 +33,11 @@ class BaseBenchmark:
                  log: Optional[Callable[[str], None]] = None) -> None:
         self.spec = spec
         self.log = log or (lambda message: None)
+        if isa_cap() and spec.device == 'cpu':
+            self.log(f'instructions capped to {isa_cap()} (flags left: '
+                     f'{", ".join(cpu_features()) or "none reported"})' +
+                     ('' if has_native_bf16() else '; the cap has no bf16 '
+                      'instructions: the sweep leaves its bf16 rows out'))
         self.models = build_models(spec.model_cfg,
                                    {v.impl for v in spec.variants})
 

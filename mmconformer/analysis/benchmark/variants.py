@@ -8,7 +8,7 @@ from typing import Collection, Dict, List, NamedTuple
 import torch.nn as nn
 
 from ...models import ConformerBackbone
-from ...utils import (has_native_bf16, onnxruntime_available,
+from ...utils import (has_native_bf16, isa_cap, onnxruntime_available,
                       openvino_available, torchao_available)
 from ...utils.quiet import current_logger_level
 
@@ -79,8 +79,10 @@ def select_variants(sweep: bool = False, fast: bool = False,
             (channels_last + bf16), our fast path in fp32 and bf16 (and int8
             on a CPU with torchao), onnxruntime on our export in fp32 and
             int8, and OpenVINO on its IR in fp32, bf16 (where the CPU
-            computes it) and int8 (CPU, when installed). The other arguments
-            but ``device`` are ignored. Defaults to False.
+            computes it) and int8 (CPU, when installed). Under an
+            instruction-set cap without bf16, the bf16 rows are left out
+            and mmpretrain is compiled in fp32. The other arguments but
+            ``device`` are ignored. Defaults to False.
         fast (bool): Our fast path in ``dtype``; with ``compare``,
             mmpretrain compiled alike (for int8, which it has no switch for,
             bf16). Defaults to False.
@@ -96,14 +98,17 @@ def select_variants(sweep: bool = False, fast: bool = False,
     """
     if sweep:
         cpu = device == 'cpu'
+        # under an instruction-set cap without bf16 (AVX2, AVX-512 without
+        # BF16), oneDNN has no bf16 kernels: the bf16 rows are left out
+        half = ('fp32', ) if cpu and isa_cap() and not has_native_bf16() \
+            else ('fp32', 'bf16')
         return [
-            *(Variant('mmconformer', d, ours_channels_last)
-              for d in ('fp32', 'bf16')),
-            *(Variant('mmpretrain', d, cl) for d in ('fp32', 'bf16')
+            *(Variant('mmconformer', d, ours_channels_last) for d in half),
+            *(Variant('mmpretrain', d, cl) for d in half
               for cl in (False, True)),
-            Variant('mmpretrain', 'bf16', True, 'compiled'),
+            Variant('mmpretrain', half[-1], True, 'compiled'),
             *(Variant('mmconformer', d, True, 'fast') for d in
-              ('fp32', 'bf16') + ('int8', ) * (cpu and torchao_available())),
+              half + ('int8', ) * (cpu and torchao_available())),
             *(Variant('mmconformer', d, True, 'onnxruntime')
               for d in ('fp32', 'int8') if cpu and onnxruntime_available()),
             *(Variant('mmconformer', d, True, 'openvino')
