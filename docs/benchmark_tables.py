@@ -184,6 +184,15 @@ def _int8_profile_markdown(report: dict) -> List[str]:
               f'(per channel); {census["quantize"]} quantize and '
               f'{census["dequantize"]} dequantize nodes on activations; in '
               f'floating point: {floats}.']
+    openvino = report.get('openvino')
+    if openvino:
+        lines += ['', f'OpenVINO, the NNCF int8 IR of the same model on the '
+                  f'same batch: {openvino["ms_per_forward"]:.1f} ms per '
+                  'forward, its own per-layer counters (PERF_COUNT) summed '
+                  'by node type of its CPU plugin.', '',
+                  '| Node type | ms per forward | share |', '|---|---|---|']
+        lines += [f'| {k["category"]} | {k["ms"]:.1f} | '
+                  f'{100 * k["share"]:.1f}% |' for k in openvino['kernels']]
     return lines
 
 

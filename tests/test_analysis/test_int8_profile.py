@@ -73,3 +73,15 @@ def test_profile_int8_tool(tmp_path, capsys):
         assert kernel['category'] in out
     assert '| int8 linear |' in table and 'AVX512-VNNI' in table
     assert f'{census["int8_linear"]} linear layers with int8 weights' in table
+    # OpenVINO's own counters for its int8 IR of the same model, where
+    # installed: its int8 layers are there, and the docs render them
+    from mmconformer.utils import openvino_available
+    if not openvino_available():
+        assert report['openvino'] is None
+        return
+    openvino = {k['category']: k for k in report['openvino']['kernels']}
+    assert {'FullyConnected', 'Convolution'} <= set(openvino)
+    assert sum(k['ms'] for k in openvino.values()) == pytest.approx(
+        report['openvino']['ms_per_forward'])
+    assert '| Node type | ms per forward | share |' in table
+    assert '| FullyConnected |' in table

@@ -12,7 +12,7 @@ from .steps import BenchmarkSpec, sample_batch
 from .variants import build_models
 
 __all__ = ['KERNEL_CATEGORIES', 'graph_census', 'int8_profile_report',
-           'kernel_category', 'profile_int8']
+           'kernel_category', 'profile_int8', 'profile_openvino_int8']
 
 #: Kernel categories, tried in order on the profiler's event name.
 KERNEL_CATEGORIES = (
@@ -158,22 +158,67 @@ def profile_int8(model: nn.Module,
                 input_size=list(inputs.shape[-2:]))
 
 
+def profile_openvino_int8(model: nn.Module, inputs: torch.Tensor,
+                          repeats: int = 3) -> Dict:
+    """OpenVINO's own per-layer counters (``PERF_COUNT``) for the NNCF int8
+    IR of ``model`` (:func:`~mmconformer.apis.export_openvino`, calibrated
+    on ``inputs``), at this process's thread count: the time of each node
+    type of its CPU plugin (``FullyConnected``, ``Convolution``, ``MatMul``,
+    ``MVN``, ``Eltwise``, ``Reorder``...), summed over its nodes.
+
+    Returns:
+        dict: ``kernels``, one ``{'category', 'ms', 'share'}`` per node
+        type, slowest first (``ms`` per forward); ``ms_per_forward``.
+    """
+    import tempfile
+
+    from ...apis import compile_openvino, export_openvino
+    pixels = inputs.cpu().contiguous().numpy()
+    with tempfile.TemporaryDirectory() as tmp:
+        export_openvino(model.cpu(), f'{tmp}/int8.xml',
+                        tuple(inputs.shape[-2:]), [pixels])
+        compiled = compile_openvino(f'{tmp}/int8.xml', {
+            'PERF_COUNT': True, 'PERFORMANCE_HINT': 'LATENCY',
+            'INFERENCE_NUM_THREADS': torch.get_num_threads()})
+    request = compiled.create_infer_request()
+    for _ in range(2):
+        request.infer([pixels])
+    totals: Dict[str, float] = collections.Counter()
+    for _ in range(repeats):
+        request.infer([pixels])
+        for layer in request.get_profiling_info():
+            totals[layer.node_type] += layer.real_time.total_seconds() * 1e3
+    total = sum(totals.values())
+    kernels = [dict(category=name, ms=ms / repeats, share=ms / total)
+               for name, ms in sorted(totals.items(), key=lambda kv: -kv[1])
+               if ms > 0]
+    return dict(kernels=kernels, ms_per_forward=total / repeats)
+
+
 def int8_profile_report(spec: BenchmarkSpec,
                         log: Optional[Callable[[str], None]] = None) -> Dict:
     """:func:`profile_int8` of our model of ``spec`` on its batch,
     calibrated on that batch as the benchmark's int8 rows are (its variants
-    are ignored; ``spec.repeats`` forwards are profiled). CPU only.
+    are ignored; ``spec.repeats`` forwards are profiled), and, where OpenVINO
+    is installed, :func:`profile_openvino_int8` of the same model and
+    batch. CPU only.
 
     Returns:
-        dict: ``kind: 'int8_profile'`` and what :func:`profile_int8`
-        returns.
+        dict: ``kind: 'int8_profile'``, what :func:`profile_int8` returns,
+        and ``openvino`` (or None).
     """
+    from ...utils import onnxruntime_available, openvino_available
     if spec.device != 'cpu':
         raise ValueError(f'int8 runs on x86 CPUs; got --device {spec.device}')
+    log = log or (lambda message: None)
     model = build_models(spec.model_cfg, ())['mmconformer']
     inputs, _ = sample_batch(spec, 1)
-    if log is not None:
-        log('profiling the int8 fast path (the first forward compiles)')
-    return dict(kind='int8_profile',
-                **profile_int8(model, inputs, [inputs],
-                               repeats=spec.repeats))
+    log('profiling the int8 fast path (the first forward compiles)')
+    report = dict(kind='int8_profile',
+                  **profile_int8(model, inputs, [inputs],
+                                 repeats=spec.repeats), openvino=None)
+    if openvino_available() and onnxruntime_available():
+        log("profiling OpenVINO's int8 IR (NNCF) with its own counters")
+        report['openvino'] = profile_openvino_int8(model, inputs,
+                                                   spec.repeats)
+    return report

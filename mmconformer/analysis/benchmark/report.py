@@ -81,8 +81,11 @@ def format_report(report: dict) -> str:
     """A JSON report as the terminal shows it: the table (or an int8
     profile's kernel times), then the machine and its GEMM peaks."""
     if report.get('kind') == 'int8_profile':
-        lines = [f'{k["category"]:<40} {k["ms"]:8.1f} ms '
-                 f'{100 * k["share"]:5.1f}%' for k in report['kernels']]
+        parts = [('ours', report)] + [('OpenVINO', report['openvino'])] * \
+            bool(report.get('openvino'))
+        lines = [f'{who:<9}{k["category"]:<40} {k["ms"]:8.1f} ms '
+                 f'{100 * k["share"]:5.1f}%' for who, part in parts
+                 for k in part['kernels']]
     else:
         lines = [format_table(report['results'], report['ratios'])]
     lines.append(f'Machine: {report["machine"]}' + ''.join(
