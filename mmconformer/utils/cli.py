@@ -17,7 +17,8 @@ from . import accelerator
 from .quiet import silence_known_warnings
 
 __all__ = [
-    'add_calibration_args', 'add_classifier_args', 'int_at_least',
+    'add_calibration_args', 'add_classifier_args', 'export_parser',
+    'int_at_least',
     'ToolError', 'check_files', 'check_device', 'cli_main', 'one_line',
     'tool_logger'
 ]
@@ -158,3 +159,19 @@ def add_calibration_args(parser: argparse.ArgumentParser,
     parser.add_argument('--calib-images', type=int_at_least(1), default=64,
                         help='int8: how many calibration images, evenly '
                         'spaced')
+
+
+def export_parser(description: str,
+                  int8_option: str) -> argparse.ArgumentParser:
+    """The parser every export tool starts from: the classifier's arguments
+    (:func:`add_classifier_args`), the calibration images of its int8 form
+    (selected by ``int8_option``) and ``--shape H W``."""
+    parser = argparse.ArgumentParser(
+        description=description, allow_abbrev=False,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    add_classifier_args(parser)
+    add_calibration_args(parser, f'none: {int8_option} needs it; they are '
+                         "prepared by the config's test pipeline")
+    parser.add_argument('--shape', type=int, nargs=2, default=[224, 224],
+                        metavar=('H', 'W'), help='input size to export at')
+    return parser

@@ -22,23 +22,15 @@ import sys
 import tempfile
 
 from mmconformer.checkpoint import CheckpointError
-from mmconformer.utils import (ToolError, add_calibration_args,
-                               add_classifier_args, check_files, cli_main,
-                               tool_logger)
+from mmconformer.utils import (ToolError, check_files, cli_main,
+                               export_parser, tool_logger)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description='Export a Conformer classifier to ONNX',
-        allow_abbrev=False,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    add_classifier_args(parser)
-    add_calibration_args(parser, 'none: --quantize int8 needs it; they are '
-                         "prepared by the config's test pipeline")
+    parser = export_parser('Export a Conformer classifier to ONNX',
+                           '--quantize int8')
     parser.add_argument('--output-file', required=True, metavar='OUT.onnx',
                         help='the ONNX file (written atomically)')
-    parser.add_argument('--shape', type=int, nargs=2, default=[224, 224],
-                        metavar=('H', 'W'), help='input size to export at')
     parser.add_argument('--batch-size', type=int, default=1,
                         help='batch of the exported input (with '
                         '--dynamic-export: of the first --verify check)')
@@ -71,7 +63,8 @@ def main(argv=None) -> int:
                      'image: use --batch-size 1')
     check_files(args.config, args.checkpoint, urls=True)
     from mmconformer.apis import (default_verify_shapes, export_onnx,
-                                  load_classifier, verify_onnx)
+                                  find_images, load_classifier,
+                                  onnx_calibration_pixels, verify_onnx)
     try:
         import onnxruntime  # noqa: F401
         import onnxscript  # noqa: F401
@@ -88,18 +81,13 @@ def main(argv=None) -> int:
             raise
         raise ToolError(f'the checkpoint does not fit the config '
                         f'{args.config}: {err}') from err
-    pixels = None
-    if args.quantize:
-        from mmconformer.apis import find_images, onnx_calibration_pixels
-        try:
-            images = find_images(args.calib_dir, args.calib_images)
-        except ValueError as err:
-            raise ToolError(str(err)) from err
-        pixels = onnx_calibration_pixels(model, images, 1, args.shape)
     with tempfile.TemporaryDirectory() as tmp:
         fp32_file = osp.join(tmp, 'fp32.onnx') if args.quantize else \
             args.output_file
         try:
+            pixels = onnx_calibration_pixels(model, find_images(
+                args.calib_dir, args.calib_images), 1, args.shape) \
+                if args.quantize else None
             outputs = export_onnx(model, fp32_file, tuple(args.shape),
                                   args.batch_size, args.dynamic_export,
                                   args.opset)

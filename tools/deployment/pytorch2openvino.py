@@ -22,36 +22,21 @@ import os.path as osp
 import sys
 
 from mmconformer.checkpoint import CheckpointError
-from mmconformer.utils import (ToolError, add_calibration_args,
-                               add_classifier_args, check_files, cli_main,
-                               openvino_available, tool_logger)
+from mmconformer.utils import (ToolError, check_files, cli_main,
+                               export_parser, openvino_available, tool_logger)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description='Write a Conformer classifier as an OpenVINO IR',
-        allow_abbrev=False,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    add_classifier_args(parser)
-    add_calibration_args(parser, 'none: --int8 needs it; they are prepared '
-                         "by the config's test pipeline")
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = export_parser('Write a Conformer classifier as an OpenVINO IR '
+                           '(the batch is dynamic)', '--int8')
     parser.add_argument('output_file', metavar='OUT.xml',
                         help='the IR (OUT.bin beside it; written atomically)')
-    parser.add_argument('--shape', type=int, nargs=2, default=[224, 224],
-                        metavar=('H', 'W'), help='input size (the batch is '
-                        'dynamic)')
     parser.add_argument('--int8', action='store_true',
                         help='quantize with NNCF, calibrated on --calib-dir')
     parser.add_argument('--verify', action='store_true',
                         help='compare OpenVINO (fp32 precision) with '
                         'PyTorch: on random pixels, or with --int8 on the '
                         'calibration images')
-    return parser
-
-
-@cli_main(CheckpointError)
-def main(argv=None) -> int:
-    parser = build_parser()
     args = parser.parse_args(argv)
     if args.int8 != (args.calib_dir is not None):
         parser.error('--int8 and --calib-dir go together: int8 is '
@@ -60,26 +45,28 @@ def main(argv=None) -> int:
         parser.error(f'OUT.xml must end in .xml, got {args.output_file}')
     if min(args.shape) < 32:
         parser.error(f'--shape must be at least 32 x 32, got {args.shape}')
+    return args
+
+
+@cli_main(CheckpointError)
+def main(argv=None) -> int:
+    args = parse_args(argv)
     check_files(args.config, args.checkpoint, urls=True)
     if not openvino_available():
         raise ToolError('OpenVINO or NNCF is not installed; pip install '
                         '"mmconformer[openvino]"')
     import torch
 
-    from mmconformer.apis import (export_openvino, load_classifier,
+    from mmconformer.apis import (export_openvino, find_images,
+                                  load_classifier, onnx_calibration_pixels,
                                   verify_openvino)
     tool_logger('pytorch2openvino')
     model = load_classifier(args.config, args.checkpoint, args.cfg_options,
                             strict=not args.non_strict)
-    pixels = None
-    if args.int8:
-        from mmconformer.apis import find_images, onnx_calibration_pixels
-        try:
-            images = find_images(args.calib_dir, args.calib_images)
-        except ValueError as err:
-            raise ToolError(str(err)) from err
-        pixels = onnx_calibration_pixels(model, images, 1, args.shape)
     try:
+        pixels = onnx_calibration_pixels(model, find_images(
+            args.calib_dir, args.calib_images), 1, args.shape) \
+            if args.int8 else None
         written = export_openvino(
             model, args.output_file, tuple(args.shape),
             None if pixels is None else [p.numpy() for p in pixels])
