@@ -68,6 +68,24 @@ def _ratio_cells(results: List[dict],
             for r in results], baseline
 
 
+def _against_openvino(results: List[dict], latency: bool) -> List[str]:
+    """A line comparing our best PyTorch row (eager or fast path) with
+    OpenVINO's best, where the report has OpenVINO rows."""
+    key = 'p50_ms' if latency else 'img_per_s'
+    best = min if latency else max
+    ours = [r for r in results if r['impl'] == 'mmconformer' and
+            r['runtime'] in ('eager', 'fast') and r['mode'] != 'train']
+    openvino = [r for r in results if r['runtime'] == 'openvino']
+    if not ours or not openvino:
+        return []
+    a = best(ours, key=lambda r: r[key])
+    b = best(openvino, key=lambda r: r[key])
+    unit, what = ('ms', 'lowest p50') if latency else ('img/s', 'best')
+    return ['', f'Against OpenVINO: our {what} ({a["setting"]}, '
+            f'{a[key]:.1f} {unit}) over OpenVINO\'s {what} ({b["setting"]}, '
+            f'{b[key]:.1f} {unit}): {a[key] / b[key]:.2f}x.']
+
+
 def _throughput_markdown(report: dict, header: bool = True) -> List[str]:
     results = report['results']
     spec = report.get('spec') or {}
@@ -96,7 +114,7 @@ def _throughput_markdown(report: dict, header: bool = True) -> List[str]:
             cells.append(f'{r["first_step_s"]:.1f}')
         lines.append('| ' + ' | '.join(cells + [ratio]) + ' |')
     lines += ['', f'Last column: img/s over {baseline}\'s, in the same '
-              'mode.']
+              'mode.'] + _against_openvino(results, latency=False)
     return lines
 
 
@@ -119,7 +137,8 @@ def _latency_markdown(report: dict) -> List[str]:
                      f'{r["p90_ms"]:.1f} | {r["first_step_s"]:.1f} | '
                      f'{ratio} |')
     lines += ['', f'Lowest p50: {_label(best)}. Last column: {baseline}\'s '
-              'p50 over the row\'s.']
+              'p50 over the row\'s.'] + _against_openvino(results,
+                                                          latency=True)
     return lines
 
 

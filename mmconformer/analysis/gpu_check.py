@@ -9,6 +9,7 @@ gpu-check``) is the command line; it writes one JSON file, which
 """
 import datetime
 import time
+from functools import partial
 from typing import Callable, Dict, List, NamedTuple, Optional
 
 import torch
@@ -46,22 +47,25 @@ def gpu_unavailable() -> Optional[str]:
     return None
 
 
+def _throughput(arch: str, patch: int, mode: str,
+                compile: bool = False) -> dict:
+    """Training in fp16 and bf16 AMP against mmpretrain's model, or
+    inference of every peer and our fast path in fp16."""
+    variants = [Variant(impl, dtype, True) for dtype in ('fp16', 'bf16')
+                for impl in ('mmconformer', 'mmpretrain')] \
+        if mode == 'train' else select_variants(sweep=True, device='cuda') + \
+        [Variant('mmconformer', 'fp16', True, 'fast')]
+    return ThroughputBenchmark(
+        _spec(arch, patch, variants, (mode, ), compile),
+        measure_memory=False).run()
+
+
 def _spec(arch: str, patch: int, variants: List[Variant], modes,
-          compile: bool = False, **kwargs) -> BenchmarkSpec:
+          compile: bool = False) -> BenchmarkSpec:
     return BenchmarkSpec(
         model_cfg=classifier_cfg_from_arch(arch, patch), variants=variants,
         batch_size=BATCH_SIZE, device='cuda', modes=modes, compile=compile,
-        warmup=3, repeats=10, **kwargs)
-
-
-def _train_variants() -> List[Variant]:
-    return [Variant(impl, dtype, True) for dtype in ('fp16', 'bf16')
-            for impl in ('mmconformer', 'mmpretrain')]
-
-
-def _infer_variants() -> List[Variant]:
-    return select_variants(sweep=True, device='cuda') + [
-        Variant('mmconformer', 'fp16', True, 'fast')]
+        warmup=3, repeats=10)
 
 
 def _memory(arch: str, patch: int) -> dict:
@@ -69,9 +73,8 @@ def _memory(arch: str, patch: int) -> dict:
     for with_cp in (False, True):
         spec = _spec(arch, patch, [], ('train', ))
         spec.model_cfg['backbone']['with_cp'] = with_cp
-        variant = Variant('mmconformer', 'fp16', True)
         rows['with_cp' if with_cp else 'plain'] = measure_peak_memory(
-            spec, 'train', variant) / 2**20
+            spec, 'train', Variant('mmconformer', 'fp16', True)) / 2**20
     return dict(arch=arch, batch_size=BATCH_SIZE, dtype='fp16',
                 peak_memory_mib=rows)
 
@@ -81,26 +84,14 @@ def plan_gpu_check(run_tests: Callable[[], dict]) -> List[GpuTask]:
     skips the rest): the tests (``run_tests``: the command line runs the
     GPU-marked tests in a subprocess), eager training, inference, memory,
     then compiled training, which spends most of its time compiling."""
-    tasks = [GpuTask('tests', run_tests)]
-    for name, arch, patch in ARCHS:
-        tasks.append(GpuTask(
-            f'train/{name}', lambda a=arch, p=patch: ThroughputBenchmark(
-                _spec(a, p, _train_variants(), ('train', )),
-                measure_memory=False).run()))
-    for name, arch, patch in ARCHS:
-        tasks.append(GpuTask(
-            f'infer/{name}', lambda a=arch, p=patch: ThroughputBenchmark(
-                _spec(a, p, _infer_variants(), ('infer', )),
-                measure_memory=False).run()))
-    tasks.append(GpuTask('memory/small-p16',
-                         lambda: _memory('small', 16)))
-    for name, arch, patch in ARCHS:
-        tasks.append(GpuTask(
-            f'train-compiled/{name}',
-            lambda a=arch, p=patch: ThroughputBenchmark(
-                _spec(a, p, _train_variants(), ('train', ), compile=True),
-                measure_memory=False).run()))
-    return tasks
+    return [GpuTask('tests', run_tests)] + [
+        GpuTask(f'{mode}/{name}', partial(_throughput, arch, patch, mode))
+        for mode in ('train', 'infer') for name, arch, patch in ARCHS
+    ] + [GpuTask('memory/small-p16', partial(_memory, 'small', 16))] + [
+        GpuTask(f'train-compiled/{name}',
+                partial(_throughput, arch, patch, 'train', True))
+        for name, arch, patch in ARCHS
+    ]
 
 
 def run_gpu_check(command: str,

@@ -11,15 +11,17 @@ from .onnx_quantization import onnx_calibration_pixels, quantize_onnx_int8
 from .openvino_export import (OpenVINOClassifier, compile_openvino,
                               export_openvino, verify_openvino)
 from .delegating_module import DelegatingModule
+from .verification import compare_logits, compare_outputs
 from .quantization import QuantizedModule, quantize_int8
 
 __all__ = [
     'DTYPES', 'DelegatingModule', 'OnnxExportWrapper', 'OpenVINOClassifier',
-    'QuantizedModule', 'calibration_batches', 'calibration_images',
-    'calibration_inputs', 'compile_openvino', 'dataset_image_paths',
+    'QuantizedModule', 'calibration_batches',
+    'calibration_images', 'calibration_inputs', 'compare_logits',
+    'compare_outputs', 'compile_openvino', 'dataset_image_paths',
     'default_verify_shapes', 'evenly_spaced', 'export_onnx',
     'export_openvino', 'find_images', 'load_classifier', 'model_index_path',
     'onnx_calibration_pixels', 'optimize_for_inference', 'quantize_int8',
-    'quantize_onnx_int8', 'register_model_index', 'resolve_dtype',
-    'verify_onnx', 'verify_openvino'
+    'quantize_onnx_int8', 'register_model_index',
+    'resolve_dtype', 'verify_onnx', 'verify_openvino'
 ]

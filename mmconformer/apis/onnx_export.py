@@ -18,7 +18,6 @@ import logging
 import warnings
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import numpy as np
 import torch
 import torch.nn as nn
 
@@ -27,7 +26,7 @@ from ..utils import atomic_write
 
 __all__ = [
     'INPUT_NAME', 'MIN_OPSET', 'OnnxExportWrapper', 'export_onnx',
-    'verify_onnx', 'default_verify_shapes'
+    'onnx_session', 'verify_onnx', 'default_verify_shapes'
 ]
 
 INPUT_NAME = 'input'
@@ -163,6 +162,19 @@ def export_onnx(model: nn.Module,
     return wrapper.output_names
 
 
+def onnx_session(onnx_file: str, threads: Optional[int] = None):
+    """An onnxruntime CPU session of ``onnx_file``, its log limited to
+    errors, with ``threads`` intra-op threads (None: onnxruntime's
+    default)."""
+    import onnxruntime
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    if threads:
+        options.intra_op_num_threads = threads
+    return onnxruntime.InferenceSession(onnx_file, options,
+                                        providers=['CPUExecutionProvider'])
+
+
 def verify_onnx(model: nn.Module,
                 onnx_file: str,
                 shapes: Sequence[Tuple[int, int, int]] = (),
@@ -183,47 +195,16 @@ def verify_onnx(model: nn.Module,
             Defaults to None.
 
     Returns:
-        list[dict]: Per batch: ``shape``, ``max_abs`` (the largest absolute
-        difference over all outputs), ``max_rel`` (that difference over the
-        largest magnitude of the PyTorch output it belongs to) and, for a
-        classifier, ``top1_agreement`` (the fraction of images whose top-1
-        class is the same).
+        list[dict]: Per batch, :func:`~.verification.compare_outputs`.
     """
-    import onnxruntime
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3
-    session = onnxruntime.InferenceSession(
-        onnx_file, options, providers=['CPUExecutionProvider'])
-    wrapper = OnnxExportWrapper(model).cpu().float().eval()
-    gen = torch.Generator().manual_seed(seed)
+    from .verification import compare_outputs
+    session = onnx_session(onnx_file)
     if pixels is None:
+        gen = torch.Generator().manual_seed(seed)
         pixels = [torch.rand(n, 3, h, w, generator=gen) * 255
                   for n, h, w in shapes]
-    rows = []
-    for batch in pixels:
-        n, _, h, w = batch.shape
-        batch = batch.float().contiguous()
-        with torch.no_grad():
-            expected = wrapper(batch)
-        expected = expected if isinstance(expected, tuple) else (expected, )
-        got = session.run(None, {INPUT_NAME: batch.numpy()})
-        max_abs = max_rel = 0.0
-        for ref, out in zip(expected, got):
-            ref = ref.numpy()
-            if ref.shape != out.shape:
-                raise RuntimeError(
-                    f'onnxruntime output has shape {out.shape} at input '
-                    f'{(n, 3, h, w)}, PyTorch {ref.shape}')
-            diff = float(np.abs(out - ref).max())
-            max_abs = max(max_abs, diff)
-            max_rel = max(max_rel, diff / max(float(np.abs(ref).max()),
-                                              1e-12))
-        row = dict(shape=(n, 3, h, w), max_abs=max_abs, max_rel=max_rel)
-        if not wrapper.dense:
-            row['top1_agreement'] = float(
-                (expected[0].argmax(1).numpy() == got[0].argmax(1)).mean())
-        rows.append(row)
-    return rows
+    return compare_outputs(
+        model, lambda batch: session.run(None, {INPUT_NAME: batch}), pixels)
 
 
 def default_verify_shapes(input_size: Tuple[int, int],

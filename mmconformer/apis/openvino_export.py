@@ -20,7 +20,7 @@ import torch.nn as nn
 from mmengine.model import BaseModel
 
 from ..utils import atomic_write
-from .onnx_export import OnnxExportWrapper, export_onnx
+from .onnx_export import export_onnx
 
 __all__ = ['OpenVINOClassifier', 'compile_openvino', 'export_openvino',
            'verify_openvino']
@@ -114,23 +114,15 @@ def verify_openvino(model: nn.Module, xml_file: str,
         dict: ``max_abs`` and ``max_rel`` (over the largest PyTorch logit)
         differences and ``top1_agreement``, over all batches.
     """
+    from .verification import compare_outputs
     compiled = compile_openvino(xml_file, config)
-    wrapper = OnnxExportWrapper(model).cpu().float().eval()
-    max_abs = max_rel = 0.0
-    agree = total = 0
-    for batch in pixels:
-        batch = batch.float().contiguous()
-        with torch.no_grad():
-            expected = wrapper(batch).numpy()
-        got = compiled(batch.numpy())[0]
-        diff = float(np.abs(got - expected).max())
-        max_abs = max(max_abs, diff)
-        max_rel = max(max_rel, diff / max(float(np.abs(expected).max()),
-                                          1e-12))
-        agree += int((got.argmax(1) == expected.argmax(1)).sum())
-        total += len(batch)
-    return dict(max_abs=max_abs, max_rel=max_rel,
-                top1_agreement=agree / total)
+    rows = compare_outputs(
+        model, lambda batch: compiled(batch).to_tuple(), pixels)
+    images = sum(row['shape'][0] for row in rows)
+    return dict(max_abs=max(row['max_abs'] for row in rows),
+                max_rel=max(row['max_rel'] for row in rows),
+                top1_agreement=sum(row['top1_agreement'] * row['shape'][0]
+                                   for row in rows) / images)
 
 
 class OpenVINOClassifier(BaseModel):

@@ -208,13 +208,12 @@ def test_select_variants_for_each_kind_of_run(monkeypatch):
     assert [v.setting for v in select_variants(sweep=True)][-2:] == [
         'openvino', 'openvino-int8']
     # under an instruction-set cap without bf16: no bf16 rows, mmpretrain
-    # compiled in fp32
+    # compiled in fp32, and under any cap no onnxruntime rows
     monkeypatch.setattr(variants, 'isa_cap', lambda: 'avx2')
     assert [(v.impl, v.setting) for v in select_variants(sweep=True)] == [
         ('mmconformer', 'cl'), ('mmpretrain', 'fp32'), ('mmpretrain', 'cl'),
         ('mmpretrain', 'cl+compile'), ('mmconformer', 'fast-fp32'),
-        ('mmconformer', 'fast-int8'), ('mmconformer', 'onnxrt'),
-        ('mmconformer', 'onnxrt-int8'), ('mmconformer', 'openvino'),
+        ('mmconformer', 'fast-int8'), ('mmconformer', 'openvino'),
         ('mmconformer', 'openvino-int8')]
     monkeypatch.setattr(variants, 'isa_cap', lambda: None)
     for name in ('onnxruntime_available', 'torchao_available',
@@ -258,6 +257,28 @@ def test_markdown_report_of_a_comparison():
         in text
     with pytest.raises(ValueError, match='not a benchmark'):
         markdown_report(dict(images=3))
+
+
+def test_markdown_compares_our_best_with_openvinos_best():
+    report = _report()
+    row = report['results'][0]
+    extra = [dict(row, setting=setting, runtime=runtime, img_per_s=ips)
+             for setting, runtime, ips in [
+                 ('fast-int8', 'fast', 32.0), ('onnxrt', 'onnxruntime', 50.0),
+                 ('openvino', 'openvino', 25.0),
+                 ('openvino-int8', 'openvino', 20.0)]]
+    markdown_report = load_benchmark_tables().markdown_report
+    assert 'Against OpenVINO' not in markdown_report(report)
+    report['results'] += extra
+    # onnxruntime is neither ours nor OpenVINO's
+    assert 'Against OpenVINO: our best (fast-int8, 32.0 img/s) over ' \
+        "OpenVINO's best (openvino, 25.0 img/s): 1.28x." in \
+        markdown_report(report)
+    for r, ms in zip(report['results'], (80.0, 99.0, 44.0, 30.0, 68.0, 64.0)):
+        r.update(mode='latency', p50_ms=ms, p90_ms=ms)
+    assert 'Against OpenVINO: our lowest p50 (fast-int8, 44.0 ms) over ' \
+        "OpenVINO's lowest p50 (openvino-int8, 64.0 ms): 0.69x." in \
+        markdown_report(report)
 
 
 def test_markdown_report_of_fast_path_numerics():

@@ -9,7 +9,7 @@ Example (the demo's 300 val images)::
 
 Prints the top-1 agreement with the fp32 eager model, the largest relative
 logit difference, and both top-1 accuracies. A thin command line over
-:func:`mmconformer.analysis.fast_numerics.compare_logits`.
+:func:`mmconformer.apis.compare_logits`.
 """
 import argparse
 import json
@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     from mmengine.config import Config
     from mmengine.runner import Runner
 
-    from mmconformer.analysis.fast_numerics import compare_logits
+    from mmconformer.apis import compare_logits
     from mmconformer.apis import (calibration_images, calibration_inputs,
                                   load_classifier, optimize_for_inference)
     cfg = Config.fromfile(args.config)

@@ -2,7 +2,8 @@
 """The benchmark family: one model pair, many variants, side by side."""
 import copy
 import time
-from typing import Callable, Dict, Hashable, Optional
+from typing import (Callable, Dict, Hashable, Iterator, List, Optional,
+                    Sequence, Tuple)
 
 import numpy as np
 import torch
@@ -13,7 +14,7 @@ from .memory import measure_peak_memory
 from .peak import gemm_peak
 from .report import speed_ratios
 from .steps import BenchmarkSpec, prepare_steps, sample_batch
-from .variants import build_models
+from .variants import Variant, build_models
 
 __all__ = ['BaseBenchmark', 'LatencyBenchmark', 'ThroughputBenchmark']
 
@@ -35,9 +36,10 @@ class BaseBenchmark:
         self.log = log or (lambda message: None)
         if isa_cap() and spec.device == 'cpu':
             self.log(f'instructions capped to {isa_cap()} (flags left: '
-                     f'{", ".join(cpu_features()) or "none reported"})' +
-                     ('' if has_native_bf16() else '; the cap has no bf16 '
-                      'instructions: the sweep leaves its bf16 rows out'))
+                     f'{", ".join(cpu_features()) or "none reported"}); a '
+                     'sweep leaves out onnxruntime, whose kernels no '
+                     'variable caps' + ('' if has_native_bf16() else
+                                        ', and bf16, which the cap lacks'))
         self.models = build_models(spec.model_cfg,
                                    {v.impl for v in spec.variants})
 
@@ -74,6 +76,20 @@ class BaseBenchmark:
         rounds = [self.run_once(steps) for _ in range(self.spec.repeats)]
         return dict(first=first,
                     times={k: [r[k] for r in rounds] for k in steps})
+
+    def time_variants(self, modes: Sequence[str]
+                      ) -> Iterator[Tuple[str, Variant, List[float], float]]:
+        """:meth:`time_steps` of every variant, mode by mode: ``(mode,
+        variant, timed seconds, first call's seconds)``."""
+        steps = prepare_steps(self.spec, self.models, self.spec.variants,
+                              modes)
+        for mode in modes:
+            subset = {v: s for (m, v), s in steps.items() if m == mode}
+            self.log(f'timing {mode}: {len(subset)} variants')
+            timed = self.time_steps(subset)
+            for variant in subset:
+                yield (mode, variant, timed['times'][variant],
+                       timed['first'][variant])
 
     def _row(self, variant, mode: str, **values) -> dict:
         spec = self.spec
@@ -122,31 +138,25 @@ class ThroughputBenchmark(BaseBenchmark):
             self.log(f'measuring the GEMM peak ({dtype})')
             peaks[dtype] = gemm_peak(ours.to(spec.device), sample, dtype,
                                      spec.device)
-        steps = prepare_steps(spec, self.models, spec.variants, spec.modes)
         results = []
-        for mode in spec.modes:
-            subset = {v: s for (m, v), s in steps.items() if m == mode}
-            self.log(f'timing {mode}: {len(subset)} variants')
-            timed = self.time_steps(subset)
-            for variant in subset:
-                seconds = float(np.median(timed['times'][variant]))
-                work = flops[variant.impl] * (1 if mode == 'infer' else 3)
-                rate = work * spec.batch_size / seconds / 1e9
-                peak = peaks[variant.dtype]['gflops_per_s']
-                row = self._row(
-                    variant, mode, img_per_s=spec.batch_size / seconds,
-                    median_s=seconds, first_step_s=timed['first'][variant],
-                    gflops_per_s=rate, peak_gflops_per_s=peak,
-                    fraction_of_peak=rate / peak,
-                    channels_last=variant.channels_last,
-                    compile=spec.compile or variant.runtime != 'eager')
-                # compiling again in the probe's process would cost minutes
-                # per row: peak memory is for eager rows
-                if self.measure_memory and variant.runtime == 'eager':
-                    self.log(f'peak memory: {mode} {variant.label}')
-                    row['peak_memory_mib'] = measure_peak_memory(
-                        spec, mode, variant) / 2**20
-                results.append(row)
+        for mode, variant, times, first in self.time_variants(spec.modes):
+            seconds = float(np.median(times))
+            work = flops[variant.impl] * (1 if mode == 'infer' else 3)
+            rate = work * spec.batch_size / seconds / 1e9
+            peak = peaks[variant.dtype]['gflops_per_s']
+            row = self._row(
+                variant, mode, img_per_s=spec.batch_size / seconds,
+                median_s=seconds, first_step_s=first, gflops_per_s=rate,
+                peak_gflops_per_s=peak, fraction_of_peak=rate / peak,
+                channels_last=variant.channels_last,
+                compile=spec.compile or variant.runtime != 'eager')
+            # compiling again in the probe's process would cost minutes per
+            # row: peak memory is for eager rows
+            if self.measure_memory and variant.runtime == 'eager':
+                self.log(f'peak memory: {mode} {variant.label}')
+                row['peak_memory_mib'] = measure_peak_memory(
+                    spec, mode, variant) / 2**20
+            results.append(row)
         return dict(results=results, peaks=peaks,
                     ratios=speed_ratios(results, spec.baseline))
 
@@ -176,17 +186,11 @@ class LatencyBenchmark(BaseBenchmark):
             ``first_step_s``) and ``ratios`` (the baseline's p50 over each
             row's).
         """
-        steps = prepare_steps(self.spec, self.models, self.spec.variants,
-                              ('infer', ))
-        subset = {v: s for (_, v), s in steps.items()}
-        self.log(f'timing batch-1 latency: {len(subset)} variants')
-        timed = self.time_steps(subset)
         results = []
-        for variant in subset:
-            ms = 1000 * np.asarray(timed['times'][variant])
+        for _, variant, times, first in self.time_variants(('infer', )):
+            ms = 1000 * np.asarray(times)
             results.append(self._row(
                 variant, 'latency', p50_ms=float(np.percentile(ms, 50)),
-                p90_ms=float(np.percentile(ms, 90)),
-                first_step_s=timed['first'][variant]))
+                p90_ms=float(np.percentile(ms, 90)), first_step_s=first))
         return dict(results=results,
                     ratios=speed_ratios(results, self.spec.baseline))

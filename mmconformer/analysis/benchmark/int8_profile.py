@@ -8,7 +8,7 @@ from typing import Callable, Dict, Iterable, List, Optional
 import torch
 import torch.nn as nn
 
-from .steps import BenchmarkSpec, sample_batch
+from .steps import BenchmarkSpec, openvino_compiled, sample_batch
 from .variants import build_models
 
 __all__ = ['KERNEL_CATEGORIES', 'graph_census', 'int8_profile_report',
@@ -90,17 +90,6 @@ def kernel_category(name: str) -> str:
     return 'other'
 
 
-def _find_quantized(module: nn.Module) -> nn.Module:
-    from ...apis.quantization import QuantizedModule
-    while not isinstance(module, QuantizedModule):
-        inner = getattr(module, 'module', None)
-        if inner is None:
-            raise TypeError(f'no quantized graph inside '
-                            f'{type(module).__name__}')
-        module = inner
-    return module
-
-
 def profile_int8(model: nn.Module,
                  inputs: torch.Tensor,
                  calibration: Iterable[torch.Tensor],
@@ -124,12 +113,14 @@ def profile_int8(model: nn.Module,
         'share'}`` per category, slowest first (``ms`` per forward, self
         CPU time); ``ms_per_forward``; ``batch_size`` and ``input_size``.
     """
+    from ...apis import QuantizedModule
     from ...apis.fast_inference import FrozenCompiled, optimize_for_inference
     if repeats <= 0:
         raise ValueError(f'repeats must be positive, got {repeats}')
     fast = optimize_for_inference(
         model, 'int8', compile=False, calibration=calibration)
-    census = graph_census(_find_quantized(fast.backbone).quantized)
+    census = graph_census(next(m for m in fast.backbone.modules()
+                               if isinstance(m, QuantizedModule)).quantized)
     fast.backbone = FrozenCompiled(
         fast.backbone, inductor_options={
             'cpp_wrapper': False,
@@ -146,14 +137,8 @@ def profile_int8(model: nn.Module,
         # '## ... ##' and 'Compiled...' events enclose the kernels
         if event.key.startswith('##') or 'Compiled' in event.key:
             continue
-        totals[kernel_category(event.key)] += event.self_cpu_time_total
-    total = sum(totals.values())
-    kernels: List[Dict] = [
-        dict(category=category, ms=us / repeats / 1000, share=us / total)
-        for category, us in sorted(totals.items(), key=lambda kv: -kv[1])
-    ]
-    return dict(census=census, kernels=kernels,
-                ms_per_forward=total / repeats / 1000,
+        totals[kernel_category(event.key)] += event.self_cpu_time_total / 1e3
+    return dict(census=census, **_per_forward(totals, repeats),
                 batch_size=inputs.shape[0],
                 input_size=list(inputs.shape[-2:]))
 
@@ -170,16 +155,8 @@ def profile_openvino_int8(model: nn.Module, inputs: torch.Tensor,
         dict: ``kernels``, one ``{'category', 'ms', 'share'}`` per node
         type, slowest first (``ms`` per forward); ``ms_per_forward``.
     """
-    import tempfile
-
-    from ...apis import compile_openvino, export_openvino
     pixels = inputs.cpu().contiguous().numpy()
-    with tempfile.TemporaryDirectory() as tmp:
-        export_openvino(model.cpu(), f'{tmp}/int8.xml',
-                        tuple(inputs.shape[-2:]), [pixels])
-        compiled = compile_openvino(f'{tmp}/int8.xml', {
-            'PERF_COUNT': True, 'PERFORMANCE_HINT': 'LATENCY',
-            'INFERENCE_NUM_THREADS': torch.get_num_threads()})
+    compiled = openvino_compiled(model, inputs, 'int8', PERF_COUNT=True)
     request = compiled.create_infer_request()
     for _ in range(2):
         request.infer([pixels])
@@ -188,10 +165,19 @@ def profile_openvino_int8(model: nn.Module, inputs: torch.Tensor,
         request.infer([pixels])
         for layer in request.get_profiling_info():
             totals[layer.node_type] += layer.real_time.total_seconds() * 1e3
+    return _per_forward(totals, repeats)
+
+
+def _per_forward(totals: Dict[str, float], repeats: int) -> Dict:
+    """``kernels`` (``{'category', 'ms', 'share'}`` per category of
+    ``totals``, milliseconds over ``repeats`` forwards, slowest first) and
+    ``ms_per_forward``."""
     total = sum(totals.values())
-    kernels = [dict(category=name, ms=ms / repeats, share=ms / total)
-               for name, ms in sorted(totals.items(), key=lambda kv: -kv[1])
-               if ms > 0]
+    kernels: List[Dict] = [
+        dict(category=name, ms=ms / repeats, share=ms / total)
+        for name, ms in sorted(totals.items(), key=lambda kv: -kv[1])
+        if ms > 0
+    ]
     return dict(kernels=kernels, ms_per_forward=total / repeats)
 
 

@@ -33,6 +33,11 @@ def _reset_peak_rss() -> bool:
         return False
 
 
+def _step(spec: BenchmarkSpec, mode: str, variant: Variant):
+    models = build_models(spec.model_cfg, {variant.impl})
+    return prepare_steps(spec, models, [variant], [mode])[(mode, variant)]
+
+
 def _memory_probe(spec: BenchmarkSpec, mode: str, variant: Variant,
                   threads: int) -> int:
     """Runs in a fresh process: the peak-RSS growth, in bytes, over two steps
@@ -44,8 +49,7 @@ def _memory_probe(spec: BenchmarkSpec, mode: str, variant: Variant,
     # The parent's quiet logger does not reach this process.
     MMLogger.get_instance('mmconformer-memory-probe', log_level='WARNING')
     torch.set_num_threads(threads)
-    models = build_models(spec.model_cfg, {variant.impl})
-    step = prepare_steps(spec, models, [variant], [mode])[(mode, variant)]
+    step = _step(spec, mode, variant)
     gc.collect()
     if not _reset_peak_rss():
         raise RuntimeError('cannot reset the peak RSS (/proc/self/'
@@ -62,9 +66,7 @@ def measure_peak_memory(spec: BenchmarkSpec, mode: str,
     the peak-RSS growth of a separate (spawned) process, so that one row's
     allocations do not hide in another's. Includes allocator caching."""
     if spec.device.startswith('cuda'):
-        models = build_models(spec.model_cfg, {variant.impl})
-        step = prepare_steps(spec, models, [variant], [mode])[(mode,
-                                                               variant)]
+        step = _step(spec, mode, variant)
         torch.cuda.reset_peak_memory_stats()
         step()
         step()

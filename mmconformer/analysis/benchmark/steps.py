@@ -1,9 +1,10 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """What to measure, and one callable per variant and mode: what the timing
 loop runs."""
-import contextlib
 import copy
+import multiprocessing
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -93,12 +94,10 @@ def build_spec(config: Optional[str] = None, arch: Optional[str] = None,
 
 
 def autocast(device: str, dtype: str):
-    """Autocast on ``device`` for ``'bf16'`` and ``'fp16'``."""
-    if dtype not in ('bf16', 'fp16'):
-        return contextlib.nullcontext()
+    """Autocast on ``device`` for ``'bf16'`` and ``'fp16'``, off else."""
     return torch.autocast(
-        device_type=device.split(':')[0],
-        dtype=torch.bfloat16 if dtype == 'bf16' else torch.float16)
+        device.split(':')[0], enabled=dtype in ('bf16', 'fp16'),
+        dtype=torch.float16 if dtype == 'fp16' else torch.bfloat16)
 
 
 def make_step(model: nn.Module, mode: str, inputs: torch.Tensor,
@@ -135,9 +134,8 @@ def onnxruntime_step(model: nn.Module, inputs: torch.Tensor,
     """Export ``model`` at the input's shape (for ``'int8'``, quantized by
     onnxruntime's static quantizer calibrated on the input) and return a
     step that runs it in onnxruntime on the CPU."""
-    import onnxruntime
-
     from ...apis import export_onnx, quantize_onnx_int8
+    from ...apis.onnx_export import onnx_session
     with tempfile.TemporaryDirectory() as tmp:
         path = f'{tmp}/model.onnx'
         export_onnx(model.cpu(), path, tuple(inputs.shape[-2:]),
@@ -146,33 +144,48 @@ def onnxruntime_step(model: nn.Module, inputs: torch.Tensor,
             quantize_onnx_int8(path, f'{tmp}/int8.onnx',
                                [inputs.cpu().numpy()])
             path = f'{tmp}/int8.onnx'
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3
-        options.intra_op_num_threads = torch.get_num_threads()
-        session = onnxruntime.InferenceSession(
-            path, options, providers=['CPUExecutionProvider'])
+        session = onnx_session(path, torch.get_num_threads())
     pixels = {'input': inputs.cpu().contiguous().numpy()}
     return lambda: session.run(None, pixels)
 
 
-def openvino_step(model: nn.Module, inputs: torch.Tensor,
-                  dtype: str = 'fp32') -> Callable:
-    """Convert ``model`` to an OpenVINO IR at the input's size (for
-    ``'int8'``, quantized by NNCF calibrated on the input) and return a step
-    that runs it on the CPU at this process's thread count: ``'fp32'`` at
-    fp32 precision, ``'bf16'`` and ``'int8'`` at OpenVINO's default (bf16
-    where the CPU computes it)."""
-    from ...apis import compile_openvino, export_openvino
+def _export_ir(model: nn.Module, xml_file: str, size: Tuple[int, int],
+               calibration) -> None:
+    from ...apis import export_openvino
+    from ...utils import silence_known_warnings
+    silence_known_warnings()
+    export_openvino(model, xml_file, size, calibration)
+
+
+def openvino_compiled(model: nn.Module, inputs: torch.Tensor,
+                      dtype: str = 'fp32', **config):
+    """``model`` as an OpenVINO IR at the input's size (for ``'int8'``,
+    quantized by NNCF calibrated on the input), compiled for the CPU at this
+    process's thread count with the latency hint and ``config``:
+    ``'fp32'`` at fp32 precision, ``'bf16'`` and ``'int8'`` at OpenVINO's
+    default (bf16 where the CPU computes it). The IR is written by a
+    spawned process: converting in a process that has run PyTorch's
+    compiled and int8 paths can corrupt its heap."""
+    from ...apis import compile_openvino
     pixels = inputs.cpu().contiguous().numpy()
-    config = {'PERFORMANCE_HINT': 'LATENCY',
-              'INFERENCE_NUM_THREADS': torch.get_num_threads()}
+    config.update(PERFORMANCE_HINT='LATENCY',
+                  INFERENCE_NUM_THREADS=torch.get_num_threads())
     if dtype == 'fp32':
         config['INFERENCE_PRECISION_HINT'] = 'f32'
-    with tempfile.TemporaryDirectory() as tmp:
-        export_openvino(model.cpu(), f'{tmp}/model.xml',
-                        tuple(inputs.shape[-2:]),
-                        [pixels] if dtype == 'int8' else None)
-        compiled = compile_openvino(f'{tmp}/model.xml', config)
+    with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context('spawn')) as pool:
+        pool.submit(_export_ir, model.cpu(), f'{tmp}/model.xml',
+                    tuple(inputs.shape[-2:]),
+                    [pixels] if dtype == 'int8' else None).result()
+        return compile_openvino(f'{tmp}/model.xml', config)
+
+
+def openvino_step(model: nn.Module, inputs: torch.Tensor,
+                  dtype: str = 'fp32') -> Callable:
+    """A step that runs :func:`openvino_compiled` on the input."""
+    compiled = openvino_compiled(model, inputs, dtype)
+    pixels = inputs.cpu().contiguous().numpy()
     return lambda: compiled(pixels)
 
 

@@ -80,8 +80,9 @@ def select_variants(sweep: bool = False, fast: bool = False,
             on a CPU with torchao), onnxruntime on our export in fp32 and
             int8, and OpenVINO on its IR in fp32, bf16 (where the CPU
             computes it) and int8 (CPU, when installed). Under an
-            instruction-set cap without bf16, the bf16 rows are left out
-            and mmpretrain is compiled in fp32. The other arguments but
+            instruction-set cap, the onnxruntime rows are left out (no
+            variable caps its kernels), and under one without bf16 the bf16
+            rows too, with mmpretrain compiled in fp32. The other arguments but
             ``device`` are ignored. Defaults to False.
         fast (bool): Our fast path in ``dtype``; with ``compare``,
             mmpretrain compiled alike (for int8, which it has no switch for,
@@ -109,8 +110,11 @@ def select_variants(sweep: bool = False, fast: bool = False,
             Variant('mmpretrain', half[-1], True, 'compiled'),
             *(Variant('mmconformer', d, True, 'fast') for d in
               half + ('int8', ) * (cpu and torchao_available())),
+            # onnxruntime's kernels pick their instructions from CPUID, and
+            # no variable caps them: its rows would not be the capped class
             *(Variant('mmconformer', d, True, 'onnxruntime')
-              for d in ('fp32', 'int8') if cpu and onnxruntime_available()),
+              for d in ('fp32', 'int8')
+              if cpu and onnxruntime_available() and not isa_cap()),
             *(Variant('mmconformer', d, True, 'openvino')
               for d in ('fp32', ) + ('bf16', ) * has_native_bf16() + ('int8', )
               if cpu and openvino_available() and onnxruntime_available())

@@ -7,7 +7,7 @@ from _helpers import CONFIG_DIR, TINY_ARCH
 from mmengine.config import Config
 from mmpretrain.structures import DataSample
 
-from mmconformer.analysis.fast_numerics import compare_logits
+from mmconformer.apis import compare_logits
 from mmconformer.apis import load_classifier
 
 DEMO = f'{CONFIG_DIR}/demo/conformer-tiny-p16_1xb32_shapes.py'
