@@ -6,7 +6,7 @@ from .atomic import atomic_write, remove_stale_temporaries
 from .cli import (ToolError, add_calibration_args, add_classifier_args,
                   check_device, check_files, cli_main, export_parser,
                   int_at_least, tool_logger)
-from .cpu_features import (cpu_features, cpu_model_name,
+from .cpu_features import (cpu_class, cpu_features, cpu_model_name,
                            has_int8_dot_product, has_native_bf16)
 from .data_root import set_data_root
 from .dense_task_support import dense_task_unavailable
@@ -19,7 +19,7 @@ from .quiet import silence_known_warnings
 __all__ = [
     'ISA_CAPS', 'ToolError', 'accelerator', 'accelerator_available',
     'add_calibration_args', 'add_classifier_args', 'atomic_write',
-    'check_device', 'check_files', 'cli_main', 'cpu_features',
+    'check_device', 'check_files', 'cli_main', 'cpu_class', 'cpu_features',
     'cpu_model_name', 'dense_task_unavailable', 'export_parser',
     'has_int8_dot_product',
     'has_native_bf16', 'int_at_least', 'isa_cap', 'isa_cap_environment',

@@ -2,13 +2,13 @@
 """What the CPU is, and the flags that decide bf16 and int8 speed: the one
 reader of ``/proc/cpuinfo`` in the package."""
 import platform
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from .isa_cap import ISA_CAPS, isa_cap
 
 __all__ = [
-    'REPORTED_FLAGS', 'cpu_features', 'cpu_model_name', 'has_native_bf16',
-    'has_int8_dot_product'
+    'REPORTED_FLAGS', 'cpu_class', 'cpu_features', 'cpu_model_name',
+    'has_native_bf16', 'has_int8_dot_product'
 ]
 
 #: Flags reported, in this order, when the CPU has them: the AMX tiles
@@ -65,3 +65,14 @@ def has_int8_dot_product() -> bool:
     """Whether the CPU has int8 dot-product units (AMX-INT8, AVX512-VNNI or
     AVX-VNNI), which int8 inference needs to be faster than fp32."""
     return bool({'amx_int8', 'avx512_vnni', 'avx_vnni'} & set(cpu_features()))
+
+
+def cpu_class() -> Optional[str]:
+    """The x86 class of this CPU, as :data:`~.isa_cap.ISA_CAPS` names them
+    (``'amx'``, ``'avx512_core_bf16'``, ``'avx512_core_vnni'``,
+    ``'avx512_core'``, ``'avx2'``): the highest whose flag
+    :func:`cpu_features` reports, so under a cap the cap's. None for a CPU
+    without AVX2 (or not x86)."""
+    flags = cpu_features()
+    return next((name for name, (needed, *_) in reversed(ISA_CAPS.items())
+                 if needed in flags), None)

@@ -3,8 +3,11 @@
 one: the variables that oneDNN, MKL, ATen and Inductor, and OpenVINO read
 when a process starts. A cap removes instructions only; caches, clocks and
 the microarchitecture stay the machine's."""
+import getpass
 import os
+import os.path as osp
 import subprocess
+import tempfile
 import sys
 from typing import Dict, Optional, Sequence
 
@@ -58,9 +61,15 @@ def isa_cap_environment(cap: str, flags: Sequence[str]) -> Dict[str, str]:
         raise ValueError(f'this CPU has no {needed}, so it cannot run as '
                          f'{cap}: a cap only removes instructions (the CPU '
                          f'has {", ".join(flags) or "none of them"})')
+    # Inductor's cache keys do not hold the caps, and code compiled (and
+    # weights packed) under one cap crashes when loaded under another: each
+    # cap gets a cache of its own
+    cache = os.environ.get('TORCHINDUCTOR_CACHE_DIR') or osp.join(
+        tempfile.gettempdir(), f'torchinductor_{getpass.getuser()}')
     return {ISA_CAP_VARIABLE: cap, 'ONEDNN_MAX_CPU_ISA': onednn,
             'OV_CPU_MAX_ISA': onednn, 'MKL_ENABLE_INSTRUCTIONS': mkl,
-            'ATEN_CPU_CAPABILITY': aten}
+            'ATEN_CPU_CAPABILITY': aten,
+            'TORCHINDUCTOR_CACHE_DIR': f'{cache}_isa_{cap}'}
 
 
 def run_capped(script: str, argv: Sequence[str], cap: str) -> Optional[int]:

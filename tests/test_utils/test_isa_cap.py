@@ -2,7 +2,8 @@
 to the rest of the package, and the refusal of a cap above the CPU."""
 import pytest
 
-from mmconformer.utils import (ISA_CAPS, cpu_features, has_int8_dot_product,
+from mmconformer.utils import (ISA_CAPS, cpu_class, cpu_features,
+                               has_int8_dot_product,
                                has_native_bf16, isa_cap, isa_cap_environment,
                                machine_description)
 from mmconformer.utils.isa_cap import ISA_CAP_VARIABLE
@@ -32,11 +33,17 @@ def amx_cpu(monkeypatch, tmp_path):
     ('avx512_core_bf16', 'AVX512_CORE_BF16', 'AVX512_E3', 'avx512'),
     ('amx', 'AVX512_CORE_AMX', 'AVX512_E4', 'avx512'),
 ])
-def test_each_cap_sets_every_library(cap, onednn, mkl, aten):
+def test_each_cap_sets_every_library(monkeypatch, cap, onednn, mkl, aten):
+    monkeypatch.setenv('TORCHINDUCTOR_CACHE_DIR', '/cache/inductor')
     assert isa_cap_environment(cap, AMX_CPU) == {
         ISA_CAP_VARIABLE: cap, 'ONEDNN_MAX_CPU_ISA': onednn,
         'OV_CPU_MAX_ISA': onednn, 'MKL_ENABLE_INSTRUCTIONS': mkl,
-        'ATEN_CPU_CAPABILITY': aten}
+        'ATEN_CPU_CAPABILITY': aten,
+        # code compiled under one cap must not be loaded under another
+        'TORCHINDUCTOR_CACHE_DIR': f'/cache/inductor_isa_{cap}'}
+    monkeypatch.delenv('TORCHINDUCTOR_CACHE_DIR')
+    assert isa_cap_environment(cap, AMX_CPU)['TORCHINDUCTOR_CACHE_DIR'] \
+        .endswith(f'_isa_{cap}')
 
 
 @pytest.mark.parametrize('cap,flags,bf16,int8', [
@@ -50,8 +57,9 @@ def test_each_cap_sets_every_library(cap, onednn, mkl, aten):
 def test_a_capped_process_sees_only_the_caps_flags(amx_cpu, cap, flags,
                                                    bf16, int8):
     assert cpu_features() == AMX_CPU and isa_cap() is None
+    assert cpu_class() == 'amx'
     amx_cpu.setenv(ISA_CAP_VARIABLE, cap)
-    assert isa_cap() == cap
+    assert isa_cap() == cap and cpu_class() == cap
     assert cpu_features() == flags
     assert cpu_features(capped=False) == AMX_CPU
     assert (has_native_bf16(), has_int8_dot_product()) == (bf16, int8)
@@ -75,3 +83,20 @@ def test_a_bad_cap_in_the_environment_is_named(monkeypatch):
         isa_cap()
     assert set(ISA_CAPS) == {'avx2', 'avx512_core', 'avx512_core_vnni',
                              'avx512_core_bf16', 'amx'}
+
+
+@pytest.mark.parametrize('flags,expected', [
+    ('avx512f avx2 avx_vnni', 'avx512_core'),
+    ('avx2 avx_vnni', 'avx2'),
+    ('sse4_2', None),
+])
+def test_the_cpu_class_is_the_highest_the_flags_reach(monkeypatch, tmp_path,
+                                                      flags, expected):
+    cpuinfo = tmp_path / 'cpuinfo'
+    cpuinfo.write_text(f'processor\t: 0\nflags\t\t: fpu {flags}\n')
+    real_open = open
+    monkeypatch.setattr(
+        'builtins.open', lambda path, *a, **k: real_open(
+            cpuinfo if path == '/proc/cpuinfo' else path, *a, **k))
+    monkeypatch.delenv(ISA_CAP_VARIABLE, raising=False)
+    assert cpu_class() == expected
