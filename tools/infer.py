@@ -4,10 +4,11 @@
 Example::
 
     python tools/infer.py CONFIG CHECKPOINT IMAGE [IMAGE ...] \\
-        [--device cpu] [--fast [bf16|fp16|fp32|int8]] [--batch-size N]
-    # int8, calibrated on 64 images of a folder of your task's images
+        [--device cpu] [--fast [auto|bf16|fp16|fp32|int8]] [--batch-size N]
+    # the fastest dtype on this CPU class, int8 where it pays, calibrated on
+    # 64 images of a folder of your task's images
     python tools/infer.py CONFIG CHECKPOINT IMAGE [IMAGE ...] \\
-        --fast int8 --calib-dir DIR
+        --fast --calib-dir DIR
     # an OpenVINO IR of the same model (tools/deployment/pytorch2openvino.py)
     python tools/infer.py CONFIG CHECKPOINT IMAGE [IMAGE ...] \\
         --openvino tiny.xml
@@ -17,10 +18,13 @@ stored in the checkpoint) and the score. The checkpoint must fit the config
 (every weight, every shape); an official-layout checkpoint is converted on
 the fly. ``--fast`` classifies with
 :func:`mmconformer.apis.optimize_for_inference` (conv+BN folded,
-channels_last, bf16 where the CPU computes it natively, compiled with
-freezing): worth its compile time (tens of seconds) for many images. int8
-quantizes the backbone statically (x86 CPUs), calibrated on images of
-``--calib-dir`` prepared by the config's test pipeline. ``--openvino``
+channels_last, reduced precision where it pays, compiled with freezing):
+worth its compile time (tens of seconds) for many images. ``--fast`` alone
+(``auto``) runs in the dtype the benchmark tables of this CPU's class
+measured fastest (:func:`mmconformer.apis.recommended_dtype`, logged with
+the reason), int8 only with ``--calib-dir``. int8 quantizes the backbone
+statically (x86 CPUs), calibrated on images of ``--calib-dir`` prepared by
+the config's test pipeline. ``--openvino``
 classifies with an OpenVINO IR of the model on the CPU
 (:class:`mmconformer.apis.OpenVINOClassifier`), the class names and the
 pipeline still coming from the config and checkpoint.
@@ -43,12 +47,12 @@ def parse_args(argv=None):
     parser.add_argument('--device', default=None,
                         help='device, e.g. cpu or cuda:0 (default: the GPU '
                         'if there is one, else cpu)')
-    parser.add_argument('--fast', nargs='?', const='bf16', default=None,
-                        choices=['bf16', 'fp16', 'fp32', 'int8'],
+    parser.add_argument('--fast', nargs='?', const='auto', default=None,
+                        choices=['auto', 'bf16', 'fp16', 'fp32', 'int8'],
                         help='optimize_for_inference with this dtype '
-                        '(--fast alone: bf16, which falls back to fp32 '
-                        'where the CPU lacks AMX and AVX512-BF16; int8 '
-                        'needs --calib-dir)')
+                        '(--fast alone: auto, the fastest on this CPU class '
+                        'in the benchmark tables, int8 only with '
+                        '--calib-dir; int8 needs --calib-dir)')
     parser.add_argument('--openvino', default=None, metavar='IR.xml',
                         help='classify with this OpenVINO IR of the model '
                         '(CPU)')
@@ -58,9 +62,12 @@ def parse_args(argv=None):
     if args.openvino and (args.fast or args.device not in (None, 'cpu')):
         parser.error('--openvino runs the IR on the CPU: drop --fast and '
                      '--device')
-    if (args.fast == 'int8') != (args.calib_dir is not None):
-        parser.error('--fast int8 and --calib-dir go together: int8 is '
-                     'calibrated on images of your task')
+    if args.fast == 'int8' and args.calib_dir is None:
+        parser.error('--fast int8 needs --calib-dir: int8 is calibrated on '
+                     'images of your task')
+    if args.calib_dir is not None and args.fast not in ('int8', 'auto'):
+        parser.error('--calib-dir calibrates --fast int8 or --fast auto, '
+                     f'not --fast {args.fast}')
     if args.calib_images < 1:
         parser.error(f'--calib-images must be >= 1, got {args.calib_images}')
     return args
@@ -83,7 +90,7 @@ def main(argv=None) -> int:
         try:
             calibration = calibration_inputs(model, calibration_images(
                 args.calib_dir, args.calib_images)) \
-                if args.fast == 'int8' else None
+                if args.calib_dir else None
             model = optimize_for_inference(model, args.fast,
                                            calibration=calibration)
         except (ImportError, ValueError) as err:

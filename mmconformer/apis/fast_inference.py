@@ -9,6 +9,7 @@ Inductor can pre-pack them and fold the casts). The result is the same
 work as before.
 """
 import copy
+import logging
 from typing import Any, Iterable, Optional, Tuple
 
 import torch
@@ -17,6 +18,7 @@ from mmengine.logging import print_log
 
 from ..models.layers.fuse_conv_bn import fuse_conv_bn
 from .delegating_module import DelegatingModule
+from .dtype_recommendation import int8_advice, recommended_dtype
 from ..utils.cpu_features import has_int8_dot_product, has_native_bf16
 
 __all__ = [
@@ -199,9 +201,12 @@ def optimize_for_inference(
         model (nn.Module): An ``ImageClassifier`` with a
             ``ConformerBackbone`` (on its target device).
         dtype (str): ``'bf16'`` (reduced precision where the hardware has
-            it), ``'fp16'``, ``'fp32'`` or ``'int8'`` (x86 CPUs; needs
-            ``calibration``). See :func:`resolve_dtype`. Defaults to
-            ``'bf16'``.
+            it), ``'fp16'``, ``'fp32'``, ``'int8'`` (x86 CPUs; needs
+            ``calibration``; a warning where the benchmark tables of the
+            CPU's class recommend another dtype) or ``'auto'`` (the dtype
+            those tables recommend, int8 only with ``calibration``:
+            :func:`~.dtype_recommendation.recommended_dtype`). See
+            :func:`resolve_dtype`. Defaults to ``'bf16'``.
         compile (bool): Compile the backbone. Defaults to True. The first
             call per input shape compiles (the benchmarks' "first call"
             column);
@@ -228,7 +233,15 @@ def optimize_for_inference(
                         'backbone is a ConformerBackbone, got '
                         f'{type(getattr(model, "backbone", model)).__name__}')
     device = _model_device(model)
+    why = ''
+    if dtype == 'auto':
+        dtype, why = recommended_dtype(device, calibration is not None)
+        why += '; '
+    elif dtype == 'int8' and int8_advice():
+        print_log(f'optimize_for_inference: {int8_advice()}',
+                  logger='current', level=logging.WARNING)
     run_dtype, reason = resolve_dtype(dtype, device)
+    reason = why + reason
     if run_dtype is torch.int8 and calibration is None:
         raise ValueError("dtype='int8' needs calibration images: pass "
                          'calibration= (batches of preprocessed inputs)')

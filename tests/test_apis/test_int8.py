@@ -93,18 +93,28 @@ def test_int8_keeps_the_interface_and_the_answers(setup):
 
 
 @pytest.mark.slow
-def test_infer_tool_int8(setup, capsys):
+def test_infer_tool_int8_by_auto_where_it_pays(setup, capsys, monkeypatch):
+    from mmconformer.apis import dtype_recommendation
+    monkeypatch.setattr(dtype_recommendation, 'cpu_class',
+                        lambda: 'avx512_core_bf16')
     tool = load_tool('infer.py')
     image = str(setup['data'] / 'val' / 'disc' / '00000.png')
+    # --fast alone is auto: with calibration images, int8 where it pays
     code, out, err = call_main(tool, capsys, setup['config'], setup['ckpt'],
-                               image, '--fast', 'int8', '--calib-dir',
+                               image, '--fast', '--calib-dir',
                                setup['data'] / 'train', '--calib-images', 8)
     assert code == 0, err
-    assert 'optimize_for_inference: int8' in out
+    assert 'optimize_for_inference: auto: int8, the fastest on ' \
+        'avx512_core_bf16' in out
     assert re.search(rf'^{re.escape(image)}\t\w+\t[0-9.]+$', out, re.M)
-    code, _, err = call_main(tool, capsys, setup['config'], setup['ckpt'],
-                             image, '--fast', 'int8')
-    assert code == 2 and '--fast int8 and --calib-dir go together' in err
+    for args, message in [
+            (['--fast', 'int8'], '--fast int8 needs --calib-dir'),
+            (['--fast', 'bf16', '--calib-dir', '.'],
+             '--calib-dir calibrates --fast int8 or --fast auto, not '
+             '--fast bf16')]:
+        code, _, err = call_main(tool, capsys, setup['config'],
+                                 setup['ckpt'], image, *args)
+        assert code == 2 and message in err
 
 
 @pytest.mark.slow
