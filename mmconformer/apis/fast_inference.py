@@ -237,7 +237,7 @@ def optimize_for_inference(
     if dtype == 'auto':
         dtype, why = recommended_dtype(device, calibration is not None)
         why += '; '
-    elif dtype == 'int8' and int8_advice():
+    elif dtype == 'int8' and device.type == 'cpu' and int8_advice():
         print_log(f'optimize_for_inference: {int8_advice()}',
                   logger='current', level=logging.WARNING)
     run_dtype, reason = resolve_dtype(dtype, device)
