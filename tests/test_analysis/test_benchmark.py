@@ -68,11 +68,12 @@ def test_gemm_ops_are_the_models_own():
     q @ k^T is (2 heads * 2 images) x (5 x 16) @ (16 x 5)."""
     model = build_models(CUSTOM, {'mmconformer'})['mmconformer']
     ops = gemm_ops(model, torch.randn(2, 3, 64, 64))
-    assert ('linear', 10, 32, 96) in ops
-    assert ('bmm', 4, 5, 16, 5) in ops and ('bmm', 4, 5, 5, 16) in ops
-    stem = [op for op in ops if op[0] == 'conv' and op[2] == (64, 3, 7, 7)]
-    assert stem == [('conv', (2, 3, 64, 64), (64, 3, 7, 7), (2, 2), (3, 3),
-                     1)]
+    assert ('mm', ((10, 32), (32, 96)), ()) in ops
+    assert ('bmm', ((4, 5, 16), (4, 16, 5)), ()) in ops
+    assert ('bmm', ((4, 5, 5), (4, 5, 16)), ()) in ops
+    stem = [op for op in ops if op[0] == 'conv' and op[1][1] == (64, 3, 7, 7)]
+    assert stem == [('conv', ((2, 3, 64, 64), (64, 3, 7, 7)),
+                     ((2, 2), (3, 3), 1))]
     # the probe leaves the model as it was
     assert all(not m.training for m in model.modules()) or model.training
 
@@ -82,7 +83,10 @@ def test_gemm_peak_reports_its_best_op():
     peak = gemm_peak(model, torch.randn(2, 3, 64, 64), 'fp32', 'cpu',
                      repeats=1)
     assert peak['gflops_per_s'] > 0
-    assert peak['op'].startswith(("('linear'", "('conv'", "('bmm'"))
+    assert peak['op'].startswith(("('mm'", "('conv'", "('bmm'"))
+    int8 = gemm_peak(model, torch.randn(2, 3, 64, 64), 'int8', 'cpu',
+                     repeats=1)
+    assert int8['gflops_per_s'] > 0 and int8['op'].startswith("('mm'")
 
 
 def test_training_step_updates_weights_and_interleaves():

@@ -53,8 +53,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--sweep', action='store_true', help='every peer')
     p.add_argument('--latency', action='store_true',
                    help='ms per image at batch 1 (p50, p90); --repeats 30+')
-    p.add_argument('--profile-int8', action='store_true',
-                   help='where our int8 fast path spends its time')
     p.add_argument('--baseline', metavar='"IMPL SETTING"', help='the row '
                    "the others are divided by (default: mmpretrain fp32)")
     p.add_argument('--mode', choices=['infer', 'train', 'both'],
@@ -83,11 +81,7 @@ def parse_args(argv):
         parser.error(f'--input-size takes one or two positive ints, got '
                      f'{args.input_size}')
     chosen = [flag for flag in SWEEP_SETS if flag in given]
-    extra = chosen + ['--sweep'] * a.sweep + ['--latency'] * a.latency + \
-        ['--plot'] * bool(a.plot)
     for broken, message in (
-            (a.profile_int8 and extra, '--profile-int8 profiles our int8 '
-             f'fast path alone; drop {", ".join(extra)}'),
             (a.sweep and chosen, '--sweep sets the dtypes, the layouts and '
              f'the comparison itself; drop {", ".join(chosen)}'),
             (a.fast and a.mode == 'train',
@@ -123,13 +117,12 @@ def main(argv=None) -> int:
 
     from mmconformer.analysis import benchmark as bench
     options = {k: v for k, v in vars(args).items() if k not in (
-        'compare', 'profile_int8', 'no_memory', 'json', 'plot', 'isa')}
+        'compare', 'no_memory', 'json', 'plot', 'isa')}
     spec = bench.build_spec(**options, compare=bool(args.compare))
     log = functools.partial(
         print_log, logger=tool_logger('mmconformer-benchmark', 'INFO'))
     try:
-        report = bench.int8_profile_report(spec, log) if args.profile_int8 \
-            else bench.LatencyBenchmark(spec, log).run() if args.latency \
+        report = bench.LatencyBenchmark(spec, log).run() if args.latency \
             else bench.ThroughputBenchmark(spec, not args.no_memory, log).run()
     except (ValueError, ImportError) as err:
         raise ToolError(str(err)) from err

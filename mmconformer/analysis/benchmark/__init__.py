@@ -7,12 +7,11 @@ interleaved, after warm-up, each row's speed divided by one baseline row's.
 ``docs/benchmark_tables.py`` renders the JSON reports in the docs.
 """
 from .base import BaseBenchmark, LatencyBenchmark, ThroughputBenchmark
-from .int8_profile import (graph_census, int8_profile_report,
-                           kernel_category, profile_int8)
 from .memory import measure_peak_memory
 from .peak import gemm_ops, gemm_peak
 from .report import default_baseline, format_report, report_meta, speed_ratios
-from .steps import BenchmarkSpec, build_spec, make_step, prepare_steps
+from .steps import (BenchmarkSpec, build_spec, make_step, openvino_compiled,
+                    prepare_steps)
 from .variants import (Variant, build_models, classifier_cfg_from_arch,
                        reference_cfg, select_variants)
 
@@ -20,8 +19,7 @@ __all__ = [
     'BaseBenchmark', 'BenchmarkSpec', 'LatencyBenchmark',
     'ThroughputBenchmark', 'Variant', 'build_models', 'build_spec',
     'classifier_cfg_from_arch', 'default_baseline', 'format_report',
-    'gemm_ops', 'gemm_peak', 'graph_census', 'int8_profile_report',
-    'kernel_category', 'make_step', 'measure_peak_memory', 'prepare_steps',
-    'profile_int8', 'reference_cfg', 'report_meta', 'select_variants',
-    'speed_ratios'
+    'gemm_ops', 'gemm_peak', 'make_step', 'measure_peak_memory',
+    'openvino_compiled', 'prepare_steps', 'reference_cfg', 'report_meta',
+    'select_variants', 'speed_ratios'
 ]

@@ -77,26 +77,25 @@ class BaseBenchmark:
         return dict(first=first,
                     times={k: [r[k] for r in rounds] for k in steps})
 
-    def time_variants(self, modes: Sequence[str]
-                      ) -> Iterator[Tuple[str, Variant, List[float], float]]:
-        """:meth:`time_steps` of every variant, mode by mode: ``(mode,
-        variant, timed seconds, first call's seconds)``."""
-        steps = prepare_steps(self.spec, self.models, self.spec.variants,
-                              modes)
+    def timed_rows(self, modes: Sequence[str]
+                   ) -> Iterator[Tuple[Variant, List[float], dict]]:
+        """:meth:`time_steps` of every variant, mode by mode: ``(variant,
+        timed seconds, row)``, the row holding what every report gives
+        (impl, setting, mode, batch, size, dtype, runtime, device, the
+        first call's seconds)."""
+        spec = self.spec
+        steps = prepare_steps(spec, self.models, spec.variants, modes)
         for mode in modes:
             subset = {v: s for (m, v), s in steps.items() if m == mode}
             self.log(f'timing {mode}: {len(subset)} variants')
             timed = self.time_steps(subset)
-            for variant in subset:
-                yield (mode, variant, timed['times'][variant],
-                       timed['first'][variant])
-
-    def _row(self, variant, mode: str, **values) -> dict:
-        spec = self.spec
-        return dict(impl=variant.impl, setting=variant.setting, mode=mode,
+            for v in subset:
+                yield v, timed['times'][v], dict(
+                    impl=v.impl, setting=v.setting, mode=mode,
                     batch_size=spec.batch_size,
-                    input_size=list(spec.input_size), dtype=variant.dtype,
-                    runtime=variant.runtime, device=spec.device, **values)
+                    input_size=list(spec.input_size), dtype=v.dtype,
+                    runtime=v.runtime, device=spec.device,
+                    first_step_s=timed['first'][v])
 
 
 class ThroughputBenchmark(BaseBenchmark):
@@ -126,8 +125,7 @@ class ThroughputBenchmark(BaseBenchmark):
         """
         spec = self.spec
         ours = self.models['mmconformer']
-        h, w = spec.input_size
-        counted = get_complexity(copy.deepcopy(ours), (3, h, w))
+        counted = get_complexity(copy.deepcopy(ours), (3, *spec.input_size))
         # ours pools before FCUDown's conv; mmpretrain runs the official order
         flops = dict(mmconformer=2 * (counted['executed_flops'] +
                                       counted['attention_flops']),
@@ -139,23 +137,22 @@ class ThroughputBenchmark(BaseBenchmark):
             peaks[dtype] = gemm_peak(ours.to(spec.device), sample, dtype,
                                      spec.device)
         results = []
-        for mode, variant, times, first in self.time_variants(spec.modes):
+        for variant, times, row in self.timed_rows(spec.modes):
             seconds = float(np.median(times))
-            work = flops[variant.impl] * (1 if mode == 'infer' else 3)
+            work = flops[variant.impl] * (1 if row['mode'] == 'infer' else 3)
             rate = work * spec.batch_size / seconds / 1e9
             peak = peaks[variant.dtype]['gflops_per_s']
-            row = self._row(
-                variant, mode, img_per_s=spec.batch_size / seconds,
-                median_s=seconds, first_step_s=first, gflops_per_s=rate,
-                peak_gflops_per_s=peak, fraction_of_peak=rate / peak,
-                channels_last=variant.channels_last,
-                compile=spec.compile or variant.runtime != 'eager')
+            row.update(img_per_s=spec.batch_size / seconds, median_s=seconds,
+                       gflops_per_s=rate, peak_gflops_per_s=peak,
+                       fraction_of_peak=rate / peak,
+                       channels_last=variant.channels_last,
+                       compile=spec.compile or variant.runtime != 'eager')
             # compiling again in the probe's process would cost minutes per
             # row: peak memory is for eager rows
             if self.measure_memory and variant.runtime == 'eager':
-                self.log(f'peak memory: {mode} {variant.label}')
+                self.log(f'peak memory: {row["mode"]} {variant.label}')
                 row['peak_memory_mib'] = measure_peak_memory(
-                    spec, mode, variant) / 2**20
+                    spec, row['mode'], variant) / 2**20
             results.append(row)
         return dict(results=results, peaks=peaks,
                     ratios=speed_ratios(results, spec.baseline))
@@ -187,10 +184,9 @@ class LatencyBenchmark(BaseBenchmark):
             row's).
         """
         results = []
-        for _, variant, times, first in self.time_variants(('infer', )):
-            ms = 1000 * np.asarray(times)
-            results.append(self._row(
-                variant, 'latency', p50_ms=float(np.percentile(ms, 50)),
-                p90_ms=float(np.percentile(ms, 90)), first_step_s=first))
+        for _, times, row in self.timed_rows(('infer', )):
+            p50, p90 = np.percentile(1000 * np.asarray(times), (50, 90))
+            results.append(dict(row, mode='latency', p50_ms=float(p50),
+                                p90_ms=float(p90)))
         return dict(results=results,
                     ratios=speed_ratios(results, self.spec.baseline))

@@ -16,21 +16,8 @@ __all__ = ['measure_peak_memory']
 def _status_kib(name: str) -> int:
     """A ``VmRSS``-style field of /proc/self/status, in KiB."""
     with open('/proc/self/status') as f:
-        for line in f:
-            if line.startswith(name + ':'):
-                return int(line.split()[1])
-    raise RuntimeError(f'{name} not in /proc/self/status')
-
-
-def _reset_peak_rss() -> bool:
-    """Reset the kernel's peak-RSS mark of this process (Linux >= 4.0:
-    ``5 > /proc/self/clear_refs``). False where that is refused."""
-    try:
-        with open('/proc/self/clear_refs', 'w') as f:
-            f.write('5')
-        return True
-    except OSError:
-        return False
+        return next(int(line.split()[1]) for line in f
+                    if line.startswith(name + ':'))
 
 
 def _step(spec: BenchmarkSpec, mode: str, variant: Variant):
@@ -51,9 +38,12 @@ def _memory_probe(spec: BenchmarkSpec, mode: str, variant: Variant,
     torch.set_num_threads(threads)
     step = _step(spec, mode, variant)
     gc.collect()
-    if not _reset_peak_rss():
+    try:  # reset the kernel's peak-RSS mark (Linux >= 4.0)
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+    except OSError as err:
         raise RuntimeError('cannot reset the peak RSS (/proc/self/'
-                           'clear_refs); measure without memory')
+                           'clear_refs); measure without memory') from err
     before = _status_kib('VmRSS')
     for _ in range(2):
         step()

@@ -1,8 +1,9 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """The machine's peak for a model: the best rate of the model's own GEMMs."""
 import copy
+import math
 import time
-from typing import Callable, Dict, List, Tuple
+from typing import Dict, List
 
 import torch
 import torch.nn as nn
@@ -10,86 +11,49 @@ import torch.nn.functional as F
 
 from ...models.layers.transformer_layer import MultiheadSelfAttention
 
-__all__ = ['gemm_ops', 'gemm_peak', 'op_runner']
+__all__ = ['gemm_ops', 'gemm_peak']
 
 
 def gemm_ops(model: nn.Module, inputs: torch.Tensor) -> List[tuple]:
-    """The distinct GEMM-like ops one forward pass of ``model`` runs:
-    ``('linear', M, K, N)``, ``('conv', input shape, weight shape, stride,
-    padding, groups)`` and ``('bmm', B, M, K, N)`` (attention). The model
-    itself is not changed (a copy runs)."""
+    """The distinct GEMM-like ops one forward pass of ``model`` runs, as
+    ``(kind, operand shapes, conv arguments)``: ``('mm', ((M, K), (K, N)),
+    ())`` (linear layers), ``('bmm', ((B, M, K), (B, K, N)), ())``
+    (attention) and ``('conv', (input shape, weight shape), (stride,
+    padding, groups))``. The model itself is not changed (a copy runs)."""
     ops = set()
 
     def hook(module, args):
         x = args[0]
         if isinstance(module, nn.Linear):
-            ops.add(('linear', x.numel() // x.shape[-1], module.in_features,
-                     module.out_features))
+            m, k = x.numel() // x.shape[-1], module.in_features
+            ops.add(('mm', ((m, k), (k, module.out_features)), ()))
         elif isinstance(module, nn.Conv2d):
-            ops.add(('conv', tuple(x.shape), tuple(module.weight.shape),
-                     module.stride, module.padding, module.groups))
-        elif isinstance(module, MultiheadSelfAttention):
-            batch, tokens, _ = x.shape
-            bh = batch * module.num_heads
-            ops.add(('bmm', bh, tokens, module.head_dims, tokens))
-            ops.add(('bmm', bh, tokens, tokens, module.head_dims))
+            ops.add(('conv', (tuple(x.shape), tuple(module.weight.shape)),
+                     (module.stride, module.padding, module.groups)))
+        else:  # attention: q @ k^T, then the weights @ v, per head
+            bh, n, d = x.shape[0] * module.num_heads, x.shape[1], \
+                module.head_dims
+            ops.add(('bmm', ((bh, n, d), (bh, d, n)), ()))
+            ops.add(('bmm', ((bh, n, n), (bh, n, d)), ()))
 
     probe = copy.deepcopy(model).train()  # train: every conv runs as a module
     handles = [
         m.register_forward_pre_hook(hook) for m in probe.modules()
         if isinstance(m, (nn.Linear, nn.Conv2d, MultiheadSelfAttention))
     ]
-    try:
-        with torch.no_grad():
-            probe(inputs, mode='tensor')
-    finally:
-        for handle in handles:
-            handle.remove()
+    with torch.no_grad():
+        probe(inputs, mode='tensor')
+    for handle in handles:
+        handle.remove()
     return sorted(ops, key=str)
-
-
-def op_runner(op: tuple, dtype: torch.dtype, device: str,
-              channels_last: bool) -> Tuple[Callable, float]:
-    """A closure that runs ``op`` once on random operands, and its
-    operations (multiply and add counted apart). int8: linear ops only, as
-    ``torch._int_mm`` (int8 x int8 -> int32) runs them."""
-    kind = op[0]
-    if dtype is torch.int8:
-        if kind != 'linear':
-            raise ValueError(f'int8 peaks are taken from linear ops, got '
-                             f'{kind}')
-        _, m, k, n = op
-        x = torch.randint(-128, 128, (m, k), dtype=dtype, device=device)
-        w = torch.randint(-128, 128, (k, n), dtype=dtype, device=device)
-        return (lambda: torch._int_mm(x, w)), 2.0 * m * k * n
-    if kind == 'linear':
-        _, m, k, n = op
-        x = torch.randn(m, k, dtype=dtype, device=device)
-        w = torch.randn(n, k, dtype=dtype, device=device)
-        return (lambda: F.linear(x, w)), 2.0 * m * k * n
-    if kind == 'bmm':
-        _, b, m, k, n = op
-        x = torch.randn(b, m, k, dtype=dtype, device=device)
-        y = torch.randn(b, k, n, dtype=dtype, device=device)
-        return (lambda: torch.bmm(x, y)), 2.0 * b * m * k * n
-    _, x_shape, w_shape, stride, padding, groups = op
-    fmt = torch.channels_last if channels_last else torch.contiguous_format
-    x = torch.randn(x_shape, dtype=dtype,
-                    device=device).contiguous(memory_format=fmt)
-    w = torch.randn(w_shape, dtype=dtype,
-                    device=device).contiguous(memory_format=fmt)
-    out = F.conv2d(x, w, None, stride, padding, 1, groups)
-    flops = 2.0 * out.numel() * w_shape[1] * w_shape[2] * w_shape[3]
-    return (lambda: F.conv2d(x, w, None, stride, padding, 1, groups)), flops
 
 
 def gemm_peak(model: nn.Module, inputs: torch.Tensor, dtype: str,
               device: str, repeats: int = 5) -> Dict[str, object]:
     """The best rate (GFLOP/s, or GOP/s for int8) of the GEMM-like ops the
-    model itself runs (its linear layers, convolutions and attention
-    matmuls; for ``'int8'`` its linear layers, as ``torch._int_mm``), each
-    timed alone in this process, at this thread count, in ``dtype``, best
-    of ``repeats`` calls.
+    model itself runs (:func:`gemm_ops`; for ``'int8'`` its linear layers,
+    as ``torch._int_mm``), each timed alone on random operands in this
+    process, at this thread count, in ``dtype``, best of ``repeats`` calls.
 
     The model as a whole cannot run faster than its fastest op, so the
     fraction of this peak that a model reaches stays at or below 1, where a
@@ -100,22 +64,37 @@ def gemm_peak(model: nn.Module, inputs: torch.Tensor, dtype: str,
     """
     torch_dtype = {'bf16': torch.bfloat16, 'fp16': torch.float16,
                    'int8': torch.int8}.get(dtype, torch.float32)
-    channels_last = getattr(getattr(model, 'backbone', model),
-                            'channels_last', False)
-    best = (0.0, None)
-    ops = gemm_ops(model, inputs)
-    if dtype == 'int8':
-        ops = [op for op in ops if op[0] == 'linear']
+    layout = torch.channels_last if getattr(
+        getattr(model, 'backbone', model), 'channels_last',
+        False) else torch.contiguous_format
+    run = dict(mm=torch._int_mm if dtype == 'int8' else torch.mm,
+               bmm=torch.bmm, conv=lambda x, w, args: F.conv2d(
+                   x, w, None, args[0], args[1], 1, args[2]))
     sync = torch.cuda.synchronize if device.startswith('cuda') else \
         (lambda: None)
-    with torch.no_grad():
-        for op in ops:
-            run, flops = op_runner(op, torch_dtype, device, channels_last)
-            run()  # warm-up
+    best = (0.0, None)
+    for op in gemm_ops(model, inputs):
+        kind, shapes, args = op
+        if dtype == 'int8' and kind != 'mm':
+            continue
+        if dtype == 'int8':
+            operands = [torch.randint(-128, 128, s, dtype=torch_dtype,
+                                      device=device) for s in shapes]
+        else:
+            operands = [torch.randn(s, dtype=torch_dtype, device=device)
+                        for s in shapes]
+        if kind == 'conv':
+            operands = [t.contiguous(memory_format=layout)
+                        for t in operands] + [args]
+        with torch.no_grad():
+            out = run[kind](*operands)  # warm-up
+            # multiply and add counted apart, over each output's reduction
+            flops = 2.0 * out.numel() * (math.prod(shapes[1][1:])
+                                         if kind == 'conv' else shapes[0][-1])
             for _ in range(repeats):
                 sync()
                 start = time.perf_counter()
-                run()
+                run[kind](*operands)
                 sync()
                 rate = flops / (time.perf_counter() - start) / 1e9
                 best = max(best, (rate, op), key=lambda b: b[0])

@@ -78,20 +78,12 @@ def format_table(results: List[dict], ratios: List[dict]) -> str:
 
 
 def format_report(report: dict) -> str:
-    """A JSON report as the terminal shows it: the table (or an int8
-    profile's kernel times), then the machine and its GEMM peaks."""
-    if report.get('kind') == 'int8_profile':
-        parts = [('ours', report)] + [('OpenVINO', report['openvino'])] * \
-            bool(report.get('openvino'))
-        lines = [f'{who:<9}{k["category"]:<40} {k["ms"]:8.1f} ms '
-                 f'{100 * k["share"]:5.1f}%' for who, part in parts
-                 for k in part['kernels']]
-    else:
-        lines = [format_table(report['results'], report['ratios'])]
-    lines.append(f'Machine: {report["machine"]}' + ''.join(
-        f'; {dtype} GEMM peak {peak["gflops_per_s"]:.0f} GFLOP/s'
-        for dtype, peak in report.get('peaks', {}).items()))
-    return '\n'.join(lines)
+    """A JSON report as the terminal shows it: the table, then the machine
+    and its GEMM peaks."""
+    return format_table(report['results'], report['ratios']) + \
+        f'\nMachine: {report["machine"]}' + ''.join(
+            f'; {dtype} GEMM peak {peak["gflops_per_s"]:.0f} GFLOP/s'
+            for dtype, peak in report.get('peaks', {}).items())
 
 
 def report_meta(spec: BenchmarkSpec, command: str) -> dict:

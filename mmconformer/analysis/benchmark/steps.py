@@ -2,6 +2,7 @@
 """What to measure, and one callable per variant and mode: what the timing
 loop runs."""
 import copy
+import functools
 import multiprocessing
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
@@ -129,64 +130,70 @@ def make_step(model: nn.Module, mode: str, inputs: torch.Tensor,
     return step
 
 
-def onnxruntime_step(model: nn.Module, inputs: torch.Tensor,
-                     dtype: str = 'fp32') -> Callable:
-    """Export ``model`` at the input's shape (for ``'int8'``, quantized by
-    onnxruntime's static quantizer calibrated on the input) and return a
-    step that runs it in onnxruntime on the CPU."""
+def onnxruntime_steps(model: nn.Module, inputs: torch.Tensor,
+                      dtypes: Sequence[str]) -> Dict[str, Callable]:
+    """Per dtype (``'fp32'``, ``'int8'``), a step that runs our ONNX export
+    of ``model`` at the input's shape in onnxruntime on the CPU (int8:
+    quantized by onnxruntime's static quantizer calibrated on the input)."""
     from ...apis import export_onnx, quantize_onnx_int8
     from ...apis.onnx_export import onnx_session
+    pixels = inputs.cpu().contiguous().numpy()
+    sessions = {}
     with tempfile.TemporaryDirectory() as tmp:
-        path = f'{tmp}/model.onnx'
-        export_onnx(model.cpu(), path, tuple(inputs.shape[-2:]),
-                    inputs.shape[0])
-        if dtype == 'int8':
-            quantize_onnx_int8(path, f'{tmp}/int8.onnx',
-                               [inputs.cpu().numpy()])
-            path = f'{tmp}/int8.onnx'
-        session = onnx_session(path, torch.get_num_threads())
-    pixels = {'input': inputs.cpu().contiguous().numpy()}
-    return lambda: session.run(None, pixels)
+        export_onnx(model.cpu(), f'{tmp}/fp32.onnx', tuple(pixels.shape[-2:]),
+                    pixels.shape[0])
+        if 'int8' in dtypes:
+            quantize_onnx_int8(f'{tmp}/fp32.onnx', f'{tmp}/int8.onnx',
+                               [pixels])
+        for dtype in dtypes:
+            sessions[dtype] = onnx_session(f'{tmp}/{dtype}.onnx',
+                                           torch.get_num_threads())
+    return {dtype: functools.partial(session.run, None, {'input': pixels})
+            for dtype, session in sessions.items()}
 
 
-def _export_ir(model: nn.Module, xml_file: str, size: Tuple[int, int],
-               calibration) -> None:
+def _export_irs(model: nn.Module, tmp: str, pixels,
+                dtypes: Sequence[str]) -> None:
     from ...apis import export_openvino
     from ...utils import silence_known_warnings
     silence_known_warnings()
-    export_openvino(model, xml_file, size, calibration)
+    for ir in {'int8' if d == 'int8' else 'fp32' for d in dtypes}:
+        export_openvino(model, f'{tmp}/{ir}.xml', pixels.shape[-2:],
+                        [pixels] if ir == 'int8' else None)
 
 
 def openvino_compiled(model: nn.Module, inputs: torch.Tensor,
-                      dtype: str = 'fp32', **config):
-    """``model`` as an OpenVINO IR at the input's size (for ``'int8'``,
-    quantized by NNCF calibrated on the input), compiled for the CPU at this
-    process's thread count with the latency hint and ``config``:
-    ``'fp32'`` at fp32 precision, ``'bf16'`` and ``'int8'`` at OpenVINO's
-    default (bf16 where the CPU computes it). The IR is written by a
-    spawned process: converting in a process that has run PyTorch's
-    compiled and int8 paths can corrupt its heap."""
+                      dtypes: Sequence[str], **config) -> Dict[str, object]:
+    """Per dtype, ``model`` as an OpenVINO IR at the input's size (for
+    ``'int8'``, quantized by NNCF calibrated on the input), compiled for
+    the CPU at this process's thread count with the latency hint and
+    ``config``: ``'fp32'`` at fp32 precision, ``'bf16'`` (the fp32 IR) and
+    ``'int8'`` at OpenVINO's default (bf16 where the CPU computes it). The
+    IRs are written by one spawned process: converting in a process that
+    has run PyTorch's compiled and int8 paths can corrupt its heap."""
     from ...apis import compile_openvino
     pixels = inputs.cpu().contiguous().numpy()
     config.update(PERFORMANCE_HINT='LATENCY',
                   INFERENCE_NUM_THREADS=torch.get_num_threads())
-    if dtype == 'fp32':
-        config['INFERENCE_PRECISION_HINT'] = 'f32'
     with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context('spawn')) as pool:
-        pool.submit(_export_ir, model.cpu(), f'{tmp}/model.xml',
-                    tuple(inputs.shape[-2:]),
-                    [pixels] if dtype == 'int8' else None).result()
-        return compile_openvino(f'{tmp}/model.xml', config)
+        pool.submit(_export_irs, model.cpu(), tmp, pixels, dtypes).result()
+        return {
+            dtype: compile_openvino(
+                f'{tmp}/{"int8" if dtype == "int8" else "fp32"}.xml',
+                dict(config, INFERENCE_PRECISION_HINT='f32')
+                if dtype == 'fp32' else config)
+            for dtype in dtypes
+        }
 
 
-def openvino_step(model: nn.Module, inputs: torch.Tensor,
-                  dtype: str = 'fp32') -> Callable:
-    """A step that runs :func:`openvino_compiled` on the input."""
-    compiled = openvino_compiled(model, inputs, dtype)
+def openvino_steps(model: nn.Module, inputs: torch.Tensor,
+                   dtypes: Sequence[str]) -> Dict[str, Callable]:
+    """Per dtype, a step that runs :func:`openvino_compiled` on the input."""
     pixels = inputs.cpu().contiguous().numpy()
-    return lambda: compiled(pixels)
+    return {dtype: functools.partial(compiled, pixels) for dtype, compiled in
+            openvino_compiled(model, inputs, dtypes).items()}
 
 
 def sample_batch(spec: BenchmarkSpec,
@@ -224,16 +231,19 @@ def prepare_steps(spec: BenchmarkSpec, models: Dict[str, nn.Module],
     variants that only infer are left out of training."""
     inputs, labels = sample_batch(spec, models['mmconformer'].head.num_classes)
     steps = {}
+    for runtime, make in (('onnxruntime', onnxruntime_steps),
+                          ('openvino', openvino_steps)):
+        exported = [v for v in variants if v.runtime == runtime]
+        if exported and 'infer' in modes:
+            made = make(copy.deepcopy(models['mmconformer']), inputs,
+                        [v.dtype for v in exported])
+            steps.update({('infer', v): made[v.dtype] for v in exported})
     for mode in modes:
         for variant in variants:
-            if mode == 'train' and not variant.trains:
+            if variant.runtime in ('onnxruntime', 'openvino') or \
+                    mode == 'train' and not variant.trains:
                 continue
             model = copy.deepcopy(models[variant.impl])
-            if variant.runtime in ('onnxruntime', 'openvino'):
-                make = onnxruntime_step if variant.runtime == 'onnxruntime' \
-                    else openvino_step
-                steps[(mode, variant)] = make(model, inputs, variant.dtype)
-                continue
             model = model.to(spec.device).train(mode == 'train')
             x = inputs
             if variant.impl == 'mmpretrain' and variant.channels_last:
@@ -244,4 +254,6 @@ def prepare_steps(spec: BenchmarkSpec, models: Dict[str, nn.Module],
                 if mode == 'train' else None
             steps[(mode, variant)] = make_step(runner, mode, x, labels,
                                                spec.device, dtype, optimizer)
-    return steps
+    # in the order of the report's rows
+    return {(mode, v): steps[(mode, v)] for mode in modes for v in variants
+            if (mode, v) in steps}

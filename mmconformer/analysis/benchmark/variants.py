@@ -26,16 +26,15 @@ class Variant(NamedTuple):
     Args:
         impl (str): ``'mmconformer'`` or ``'mmpretrain'``.
         dtype (str): ``'fp32'``, ``'bf16'`` (autocast), or for our fast
-            path and onnxruntime also ``'fp16'`` / ``'int8'``.
+            path and exported runtimes also ``'fp16'`` / ``'int8'``.
         channels_last (bool): The model and its input in channels_last.
-        runtime (str): ``'eager'`` (the module as built), ``'compiled'``
-            (``torch.compile`` with Inductor freezing, the best mmpretrain's
-            model gets by switches), ``'fast'``
-            (:func:`~mmconformer.apis.optimize_for_inference`) or
+        runtime (str): ``'eager'`` (the module as built; the only one that
+            trains), ``'compiled'`` (``torch.compile`` with Inductor
+            freezing, the best mmpretrain's model gets by switches),
+            ``'fast'`` (:func:`~mmconformer.apis.optimize_for_inference`),
             ``'onnxruntime'`` (our ONNX export) or ``'openvino'`` (its IR:
             fp32 precision, bf16, OpenVINO's default where the CPU computes
-            it, or NNCF int8). Only eager variants train.
-            Defaults to ``'eager'``.
+            it, or NNCF int8). Defaults to ``'eager'``.
     """
     impl: str
     dtype: str
@@ -44,16 +43,15 @@ class Variant(NamedTuple):
 
     @property
     def setting(self) -> str:
-        """A short name of the setting, e.g. ``'cl+bf16+compile'``."""
-        if self.runtime == 'fast':
-            return f'fast-{self.dtype}'
-        if self.runtime in ('onnxruntime', 'openvino'):
-            name = 'onnxrt' if self.runtime == 'onnxruntime' else 'openvino'
-            return name + ('' if self.dtype == 'fp32' else f'-{self.dtype}')
-        parts = ['cl'] * self.channels_last + \
-            [self.dtype] * (self.dtype != 'fp32') + \
-            ['compile'] * (self.runtime == 'compiled')
-        return '+'.join(parts) or 'fp32'
+        """A short name, e.g. ``'cl+bf16+compile'``, ``'fast-int8'``."""
+        name = dict(fast='fast', onnxruntime='onnxrt',
+                    openvino='openvino').get(self.runtime)
+        if name:
+            return name + ('' if self.dtype == 'fp32' and name != 'fast'
+                           else f'-{self.dtype}')
+        return '+'.join(['cl'] * self.channels_last +
+                        [self.dtype] * (self.dtype != 'fp32') +
+                        ['compile'] * (self.runtime == 'compiled')) or 'fp32'
 
     @property
     def label(self) -> str:
@@ -73,29 +71,27 @@ def select_variants(sweep: bool = False, fast: bool = False,
     """The variants one benchmark run times, in the report's order.
 
     Args:
-        sweep (bool): Every peer with the same weights: ours and
-            mmpretrain's eager in fp32 and bf16 (mmpretrain with and without
-            channels_last), mmpretrain compiled in its best setting
-            (channels_last + bf16), our fast path in fp32 and bf16 (and int8
-            on a CPU with torchao), onnxruntime on our export in fp32 and
-            int8, and OpenVINO on its IR in fp32, bf16 (where the CPU
-            computes it) and int8 (CPU, when installed). Under an
-            instruction-set cap, the onnxruntime rows are left out (no
-            variable caps its kernels), and under one without bf16 the bf16
-            rows too, with mmpretrain compiled in fp32. The other arguments but
-            ``device`` are ignored. Defaults to False.
+        sweep (bool): Every peer with the same weights, whatever the other
+            arguments but ``device``: ours and mmpretrain's eager in fp32
+            and bf16 (mmpretrain with and without channels_last),
+            mmpretrain compiled in its best setting (channels_last + bf16),
+            our fast path in fp32, bf16 and int8, onnxruntime on our export
+            in fp32 and int8, and OpenVINO on its IR in fp32, bf16 (where
+            the CPU computes it) and int8; int8 and the runtimes on a CPU
+            where installed. Under an instruction-set cap, no onnxruntime
+            (no variable caps its kernels), and without bf16 no bf16 rows
+            (mmpretrain compiled in fp32). Defaults to False.
         fast (bool): Our fast path in ``dtype``; with ``compare``,
-            mmpretrain compiled alike (for int8, which it has no switch for,
-            bf16). Defaults to False.
+            mmpretrain compiled alike (bf16 for int8, which it has no
+            switch for). Defaults to False.
         compare (bool): Add mmpretrain's model. Defaults to False.
         dtype (str): ``'fp32'`` or ``'bf16'``; with ``fast`` also
             ``'fp16'`` and ``'int8'``. Defaults to ``'fp32'``.
-        channels_last (bool): mmpretrain's model in channels_last, in the
-            eager comparison. Defaults to False.
+        channels_last (bool): mmpretrain's eager model in channels_last.
+            Defaults to False.
         ours_channels_last (bool): Our config's ``channels_last``.
             Defaults to True.
-        device (str): onnxruntime and int8 are timed on CPU only.
-            Defaults to ``'cpu'``.
+        device (str): ``'cpu'`` or ``'cuda[:N]'``. Defaults to ``'cpu'``.
     """
     if sweep:
         cpu = device == 'cpu'
