@@ -19,6 +19,19 @@ def make_shapes(dest, train=6, val=2, size=32, **kwargs):
     return dest
 
 
+def tiny_classifier_files(tmp, train=1, val=1, size=48) -> dict:
+    """In ``tmp``: a tiny config of the demo's (``tiny.py``), a saved
+    classifier of it (``tiny.pth``) and a shapes dataset (``shapes/``) of
+    ``train`` / ``val`` images per class at ``size`` pixels: ``tmp``,
+    ``config``, ``ckpt`` and ``data``."""
+    from _helpers import save_classifier_checkpoint, write_tiny_config
+    config = write_tiny_config(tmp / 'tiny.py', base_channels=16)
+    return dict(tmp=tmp, config=config,
+                ckpt=save_classifier_checkpoint(config, tmp / 'tiny.pth'),
+                data=make_shapes(tmp / 'shapes', train=train, val=val,
+                                 size=size))
+
+
 def data_options(data_root, workers=0):
     """--cfg-options that point the demo config at ``data_root``."""
     opts = [f'{loader}.dataset.data_root={data_root}'

@@ -6,9 +6,8 @@ import re
 import numpy as np
 import pytest
 import torch
-from _helpers import (call_main, load_tool, save_classifier_checkpoint,
-                      write_tiny_config)
-from _training import data_options, make_shapes
+from _helpers import call_main, load_tool
+from _training import data_options, tiny_classifier_files
 
 from mmconformer.apis import (QuantizedModule, calibration_batches,
                               calibration_inputs, find_images,
@@ -21,12 +20,9 @@ pytest.importorskip('torchao')
 def setup(tmp_path_factory):
     """A tiny classifier of the demo config, saved, and shapes to calibrate
     on (training images) and test on (val images)."""
-    tmp = tmp_path_factory.mktemp('int8')
-    config = write_tiny_config(tmp / 'tiny.py', base_channels=16)
-    ckpt = save_classifier_checkpoint(config, tmp / 'tiny.pth')
-    data = make_shapes(tmp / 'shapes', train=4, val=2, size=48)
-    model = load_classifier(config, ckpt)
-    return dict(tmp=tmp, config=config, ckpt=ckpt, data=data, model=model)
+    files = tiny_classifier_files(tmp_path_factory.mktemp('int8'), 4, 2)
+    return dict(files, model=load_classifier(files['config'],
+                                             files['ckpt']))
 
 
 def test_find_images_and_calibration_batches(setup):

@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 import pytest
-from _helpers import REPO_ROOT, save_classifier_checkpoint, write_tiny_config
-from _training import make_shapes
+from _helpers import REPO_ROOT
+from _training import tiny_classifier_files
 
 pytest.importorskip('openvino', reason='OpenVINO is not installed (pip '
                     'install "mmconformer[openvino]")')
@@ -33,15 +33,11 @@ def tool(name, *args):
 
 @pytest.fixture(scope='module')
 def setup(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp('openvino')
-    config = write_tiny_config(tmp / 'tiny.py', base_channels=16)
-    ckpt = save_classifier_checkpoint(config, tmp / 'tiny.pth')
-    data = make_shapes(tmp / 'shapes', train=2, val=1, size=48)
-    xml = tmp / 'tiny.xml'
-    result = tool('deployment/pytorch2openvino.py', config, ckpt, xml,
-                  '--shape', 48, 48, '--verify')
-    return dict(tmp=tmp, config=config, ckpt=ckpt, data=data, xml=xml,
-                result=result)
+    files = tiny_classifier_files(tmp_path_factory.mktemp('openvino'), 2)
+    xml = files['tmp'] / 'tiny.xml'
+    result = tool('deployment/pytorch2openvino.py', files['config'],
+                  files['ckpt'], xml, '--shape', 48, 48, '--verify')
+    return dict(files, xml=xml, result=result)
 
 
 def test_tool_writes_an_fp32_ir_that_equals_pytorch(setup):

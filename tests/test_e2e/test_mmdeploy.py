@@ -9,9 +9,8 @@ import mmcv
 import onnx
 import pytest
 import torch
-from _helpers import (CONFIG_DIR, save_classifier_checkpoint,
-                      write_tiny_config)
-from _training import make_shapes
+from _helpers import CONFIG_DIR
+from _training import tiny_classifier_files
 
 pytest.importorskip('mmdeploy', reason='mmdeploy is not installed (make '
                     'install installs it, see requirements/mmdeploy.txt)')
@@ -32,12 +31,9 @@ def legacy_onnx_exporter(monkeypatch):
 
 @pytest.fixture(scope='module')
 def classifier(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp('mmdeploy')
-    config = write_tiny_config(tmp / 'tiny.py', base_channels=16)
-    ckpt = save_classifier_checkpoint(config, tmp / 'tiny.pth')
-    data = make_shapes(tmp / 'shapes', train=1, val=1, size=48)
-    images = sorted(str(p) for p in (data / 'val').rglob('*.png'))
-    return dict(tmp=tmp, config=config, ckpt=ckpt, images=images)
+    files = tiny_classifier_files(tmp_path_factory.mktemp('mmdeploy'))
+    return dict(files, images=sorted(
+        str(p) for p in (files['data'] / 'val').rglob('*.png')))
 
 
 @pytest.mark.parametrize('given', ['path', 'array'])
