@@ -13,6 +13,9 @@ import shlex
 import pytest
 from _helpers import REPO_ROOT
 
+# plain_clone: the README and docs commands are what a user runs first
+pytestmark = pytest.mark.plain_clone
+
 DOCS = sorted(
     [osp.join(REPO_ROOT, 'README.md')] +
     glob.glob(osp.join(REPO_ROOT, 'docs', '**', '*.md'), recursive=True) +

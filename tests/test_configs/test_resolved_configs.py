@@ -11,6 +11,10 @@ from mmengine.config import Config
 
 from mmconformer.utils import dense_task_unavailable
 
+# plain_clone: every config resolves, or skips with its reason, with
+# mmcv-lite too
+pytestmark = pytest.mark.plain_clone
+
 SNAPSHOTS = osp.join(REPO_ROOT, 'tests', 'data', 'resolved_configs')
 CONFIGS = sorted(
     osp.relpath(path, CONFIG_DIR)

@@ -12,6 +12,9 @@ import torch
 from _helpers import CONFIG_DIR
 from _training import tiny_classifier_files
 
+# plain_clone: mmdeploy runs on mmcv-lite, as a user installs it
+pytestmark = pytest.mark.plain_clone
+
 pytest.importorskip('mmdeploy', reason='mmdeploy is not installed (make '
                     'install installs it, see requirements/mmdeploy.txt)')
 

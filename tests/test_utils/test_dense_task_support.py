@@ -6,6 +6,9 @@ import pytest
 from mmconformer.utils import dense_task_support
 from mmconformer.utils.dense_task_support import dense_task_unavailable
 
+# plain_clone: the reasons are what a user with mmcv-lite reads
+pytestmark = pytest.mark.plain_clone
+
 REAL_FIND_SPEC = importlib.util.find_spec
 
 
