@@ -50,8 +50,7 @@ def quantize_int8(module: nn.Module,
     The convolutions and linear layers run in int8: uint8 activations per
     tensor, int8 weights per output channel (the x86 Inductor quantizer's
     default recipe). The attention matmuls, norms, softmax and GELU stay in
-    floating point; ``benchmark.py --profile-int8``
-    (:mod:`mmconformer.analysis.benchmark.int8_profile`) counts them.
+    floating point; ``tools/analysis_tools/profile_int8.py`` counts them.
 
     Args:
         module (nn.Module): E.g. a ``ConformerBackbone``: one tensor in.

@@ -1,6 +1,6 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """What a benchmark reports besides its rows: each row's speed over one
-baseline row, a text table for the terminal, and the JSON's provenance
+baseline row, the terminal's text table, and the JSON's provenance
 (``mmconformer.visualization.plot_benchmark`` draws the rows)."""
 from dataclasses import asdict
 from typing import List, Optional
@@ -8,8 +8,8 @@ from typing import List, Optional
 from ...utils import provenance
 from .steps import BenchmarkSpec
 
-__all__ = ['default_baseline', 'format_report', 'format_table',
-           'report_meta', 'speed_ratios']
+__all__ = ['default_baseline', 'format_report', 'report_meta',
+           'speed_ratios']
 
 
 def _label(row: dict) -> str:
@@ -54,36 +54,32 @@ def speed_ratios(results: List[dict],
             if r['mode'] in bases and _label(r) != baseline]
 
 
-def format_table(results: List[dict], ratios: List[dict]) -> str:
-    """The rows as aligned text for the terminal, each with its ratio."""
-    by_row = {(r['mode'], r['numerator']): r['ratio'] for r in ratios}
-    latency = 'p50_ms' in results[0]
-    columns = ['p50 ms', 'p90 ms'] if latency else \
-        ['img/s', 'GFLOP/s', 'of peak', 'peak MiB']
-    lines = [f'{"impl":<12} {"setting":<16} {"mode":<8}' +
-             ''.join(f'{c:>10}' for c in columns + ['1st call s', 'ratio'])]
-    for r in results:
-        cells = [r['p50_ms'], r['p90_ms']] if latency else \
-            [r['img_per_s'], r['gflops_per_s'],
-             f'{100 * r["fraction_of_peak"]:.1f}%',
-             r.get('peak_memory_mib', '')]
-        ratio = by_row.get((r['mode'], _label(r)))
-        cells += [r['first_step_s'], '' if ratio is None else f'{ratio:.2f}x']
-        lines.append(f'{r["impl"]:<12} {r["setting"]:<16} {r["mode"]:<8}' +
-                     ''.join(f'{c:>10.1f}' if isinstance(c, float) else
-                             f'{c:>10}' for c in cells))
-    if ratios:
-        lines.append(f'ratio: speed over {ratios[0]["denominator"]}')
-    return '\n'.join(lines)
-
-
 def format_report(report: dict) -> str:
-    """A JSON report as the terminal shows it: the table, then the machine
-    and its GEMM peaks."""
-    return format_table(report['results'], report['ratios']) + \
-        f'\nMachine: {report["machine"]}' + ''.join(
-            f'; {dtype} GEMM peak {peak["gflops_per_s"]:.0f} GFLOP/s'
-            for dtype, peak in report.get('peaks', {}).items())
+    """A JSON report as the terminal shows it: a row per line with its
+    ratio, then the machine and its GEMM peaks."""
+    ratios = {(r['mode'], r['numerator']): r['ratio']
+              for r in report['ratios']}
+    columns = dict(p50_ms='p50 ms', p90_ms='p90 ms') \
+        if 'p50_ms' in report['results'][0] else dict(
+            img_per_s='img/s', gflops_per_s='GFLOP/s',
+            fraction_of_peak='of peak', peak_memory_mib='peak MiB')
+    columns.update(first_step_s='1st call s', ratio='ratio')
+    lines = [f'{"impl":<12} {"setting":<16} {"mode":<8}' +
+             ''.join(f'{c:>11}' for c in columns.values())]
+    for r in report['results']:
+        ratio = ratios.get((r['mode'], _label(r)))
+        peak = 100 * r.get('fraction_of_peak', 0)
+        cells = dict(r, fraction_of_peak=f'{peak:.1f}%',
+                     ratio='' if ratio is None else f'{ratio:.2f}x')
+        lines.append(f'{r["impl"]:<12} {r["setting"]:<16} {r["mode"]:<8}' +
+                     ''.join(f'{c:>11.1f}' if isinstance(c, float) else
+                             f'{c:>11}' for c in (cells.get(k, '')
+                                                  for k in columns)))
+    if report['ratios']:
+        lines.append(f'ratio: speed over {report["ratios"][0]["denominator"]}')
+    return '\n'.join(lines + [f'Machine: {report["machine"]}' + ''.join(
+        f'; {dtype} GEMM peak {peak["gflops_per_s"]:.0f} GFLOP/s'
+        for dtype, peak in report.get('peaks', {}).items())])
 
 
 def report_meta(spec: BenchmarkSpec, command: str) -> dict:
