@@ -446,7 +446,9 @@ class ConformerBackbone(BaseBackbone):
         if x.dim() != 4:
             raise ValueError(f'ConformerBackbone expects a 4-D (N, 3, H, W) '
                              f'tensor, got shape {tuple(x.shape)}')
-        if x.shape[1] != 3:
+        # not while tracing (mmdeploy, TorchScript), where a shape is a
+        # traced value and the input was checked on its eager run
+        if not torch.jit.is_tracing() and x.shape[1] != 3:
             raise ValueError(f'ConformerBackbone expects 3 input channels, '
                              f'got shape {tuple(x.shape)}')
         if not x.is_floating_point():

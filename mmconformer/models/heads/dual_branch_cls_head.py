@@ -82,7 +82,9 @@ class DualBranchClsHead(ConformerHead):
                 "out_type='cls_token'), got "
                 f'{type(last).__name__}')
         for name, feat, width in zip(BRANCHES, last, self.in_channels):
-            if feat.dim() != 2 or feat.shape[1] != width:
+            # a traced shape is a value: checked on the eager run instead
+            if feat.dim() != 2 or (not torch.jit.is_tracing()
+                                   and feat.shape[1] != width):
                 raise ValueError(
                     f'DualBranchClsHead: the {name} feature has shape '
                     f'{tuple(feat.shape)}, but in_channels expects width '

@@ -384,6 +384,45 @@ def test_forward_input_errors(bad, match):
         build()(bad)
 
 
+def test_tracing_warns_nothing_from_our_input_checks():
+    """mmdeploy traces the classifier with TorchScript: the input checks of
+    the backbone and the head must not turn a traced shape into a Python
+    bool (a TracerWarning per check), and still run eagerly."""
+    import os.path as osp
+    import warnings
+
+    import mmconformer
+    package = osp.dirname(mmconformer.__file__) + osp.sep
+    backbone = build().eval()
+    head = MODELS.build(dict(type='DualBranchClsHead', num_classes=3,
+                             in_channels=[4 * 16, TINY_ARCH['embed_dims']]))
+
+    class Classify(torch.nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.backbone, self.head = backbone, head
+
+        def forward(self, x):
+            return self.head(self.backbone(x))
+
+    classify = Classify().eval()
+
+    x = torch.randn(1, 3, 32, 32)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        traced = torch.jit.trace(classify, x, check_trace=False)
+    ours = [f'{w.filename}:{w.lineno}: {w.message}' for w in caught
+            if issubclass(w.category, torch.jit.TracerWarning)
+            and w.filename.startswith(package)]
+    assert not ours, ours
+    torch.testing.assert_close(traced(x), classify(x))
+    with pytest.raises(ValueError, match='3 input channels'):
+        classify(torch.randn(1, 1, 32, 32))
+    with pytest.raises(ValueError, match='in_channels expects width'):
+        head(((torch.randn(1, 5), torch.randn(1, TINY_ARCH['embed_dims'])), ))
+
+
 def test_mlp_ratio_must_be_positive():
     with pytest.raises(ValueError, match='mlp_ratio'):
         build(mlp_ratio=0)
