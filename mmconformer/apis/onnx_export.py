@@ -162,15 +162,29 @@ def export_onnx(model: nn.Module,
     return wrapper.output_names
 
 
-def onnx_session(onnx_file: str, threads: Optional[int] = None):
+def onnx_session(onnx_file: str, threads: Optional[int] = None,
+                 spinning: bool = True):
     """An onnxruntime CPU session of ``onnx_file``, its log limited to
-    errors, with ``threads`` intra-op threads (None: onnxruntime's
-    default)."""
+    errors.
+
+    Args:
+        onnx_file (str): The export.
+        threads (int, optional): Intra-op threads. Defaults to None
+            (onnxruntime's default).
+        spinning (bool): Let the intra-op threads spin after each call,
+            waiting for the next one (onnxruntime's default, the lowest
+            latency when the process runs nothing else). False puts them
+            to sleep at once, for a process that runs other work between
+            calls, which spinning threads would slow. Defaults to True.
+    """
     import onnxruntime
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
     if threads:
         options.intra_op_num_threads = threads
+    if not spinning:
+        options.add_session_config_entry('session.intra_op.allow_spinning',
+                                         '0')
     return onnxruntime.InferenceSession(onnx_file, options,
                                         providers=['CPUExecutionProvider'])
 

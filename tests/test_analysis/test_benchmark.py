@@ -113,6 +113,22 @@ def test_mmpretrains_model_is_built_only_when_a_variant_runs_it():
     assert set(BaseBenchmark(spec).models) == {'mmconformer'}
 
 
+def test_onnxruntime_rows_leave_the_cores_to_the_next_row():
+    """Interleaved, a spinning onnxruntime session would keep the cores busy
+    after its call, and the row timed next would pay for it."""
+    pytest.importorskip('onnxruntime')
+    pytest.importorskip('onnxscript')
+    from mmconformer.analysis.benchmark.steps import onnxruntime_steps
+    model = build_models(CUSTOM, {'mmconformer'})['mmconformer'].eval()
+    steps = onnxruntime_steps(model, torch.randn(1, 3, 64, 64), ['fp32'])
+    session = steps['fp32'].func.__self__
+    options = session.get_session_options()
+    assert options.get_session_config_entry(
+        'session.intra_op.allow_spinning') == '0'
+    assert options.intra_op_num_threads == torch.get_num_threads()
+    assert steps['fp32']()[0].shape == (1, 3)
+
+
 def _row(impl, dtype, cl, img_per_s, runtime='eager', mode='infer'):
     return dict(impl=impl, dtype=dtype, mode=mode, runtime=runtime,
                 setting=Variant(impl, dtype, cl, runtime).setting,

@@ -8,6 +8,7 @@ from mmengine.config import Config
 
 from mmconformer.apis import (OnnxExportWrapper, export_onnx,
                               load_classifier, verify_onnx)
+from mmconformer.apis.onnx_export import onnx_session
 
 onnx = pytest.importorskip('onnx')
 ort = pytest.importorskip('onnxruntime')
@@ -93,6 +94,26 @@ def test_verify_catches_a_model_that_differs(dynamic_export):
             model.head.conv_cls_head.bias + 1.0})
     (row, ) = verify_onnx(other, path, [(1, 64, 64)])
     assert row['max_abs'] == pytest.approx(1.0, rel=1e-3)
+
+
+SPINNING = 'session.intra_op.allow_spinning'
+
+
+def test_session_threads_spin_unless_told_not_to(dynamic_export):
+    """onnxruntime's default (spinning threads) stays; ``spinning=False``
+    puts them to sleep after each call, and either session still runs."""
+    _, path, _ = dynamic_export
+    pixels = rgb_batch(1, 64, 64).astype(np.float32).transpose(0, 3, 1, 2)
+    default = onnx_session(path, threads=1)
+    with pytest.raises(RuntimeError, match=SPINNING):  # not set: default
+        default.get_session_options().get_session_config_entry(SPINNING)
+    quiet = onnx_session(path, threads=1, spinning=False)
+    options = quiet.get_session_options()
+    assert options.get_session_config_entry(SPINNING) == '0'
+    assert options.intra_op_num_threads == 1
+    np.testing.assert_array_equal(
+        default.run(None, {'input': pixels})[0],
+        quiet.run(None, {'input': pixels})[0])
 
 
 def test_static_export_fixes_every_axis(tmp_path):

@@ -134,7 +134,9 @@ def onnxruntime_steps(model: nn.Module, inputs: torch.Tensor,
                       dtypes: Sequence[str]) -> Dict[str, Callable]:
     """Per dtype (``'fp32'``, ``'int8'``), a step that runs our ONNX export
     of ``model`` at the input's shape in onnxruntime on the CPU (int8:
-    quantized by onnxruntime's static quantizer calibrated on the input)."""
+    quantized by onnxruntime's static quantizer calibrated on the input).
+    The sessions do not spin: onnxruntime's threads, spinning after a call,
+    would take the cores from the row timed next."""
     from ...apis import export_onnx, quantize_onnx_int8
     from ...apis.onnx_export import onnx_session
     pixels = inputs.cpu().contiguous().numpy()
@@ -147,7 +149,8 @@ def onnxruntime_steps(model: nn.Module, inputs: torch.Tensor,
                                [pixels])
         for dtype in dtypes:
             sessions[dtype] = onnx_session(f'{tmp}/{dtype}.onnx',
-                                           torch.get_num_threads())
+                                           torch.get_num_threads(),
+                                           spinning=False)
     return {dtype: functools.partial(session.run, None, {'input': pixels})
             for dtype, session in sessions.items()}
 
