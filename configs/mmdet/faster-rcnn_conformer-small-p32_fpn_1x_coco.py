@@ -2,14 +2,12 @@
 # the official repo's recipe (pengzhiliang/Conformer, mmdetection 2.x fork,
 # 43.1 box mAP), in mmdet 3.x form.
 _base_ = [
-    'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py',
-    '../_base_/models/conformer-small-p32_featmap.py',
+    '../_base_/models/faster-rcnn_conformer-small-p32_fpn.py',
+    'mmdet::_base_/datasets/coco_detection.py',
+    'mmdet::_base_/schedules/schedule_1x.py',
+    'mmdet::_base_/default_runtime.py',
     '../_base_/mmconformer_dense_runtime.py',
 ]
-
-model = dict(
-    backbone=dict(_delete_=True, **_base_.pop('conformer_backbone')),
-    neck=dict(in_channels=[256, 512, 1024, 1024]))
 
 # 1344x800 as in the official recipe; batches are padded to a multiple of 32
 # by the detector's data preprocessor (pad_size_divisor=32 in the base).

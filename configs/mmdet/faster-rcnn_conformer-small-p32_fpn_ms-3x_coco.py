@@ -10,14 +10,10 @@
 # official recipe (CNN maps of blocks 4/8/11/12, norm_eval, stem frozen,
 # AdamW lr 1e-4 wd 1e-4), since mmdet's SGD lr 0.02 is tuned for ResNets.
 _base_ = [
-    'mmdet::faster_rcnn/faster-rcnn_r50_fpn_ms-3x_coco.py',
-    '../_base_/models/conformer-small-p32_featmap.py',
+    'mmdet::common/ms_3x_coco.py',
+    '../_base_/models/faster-rcnn_conformer-small-p32_fpn.py',
     '../_base_/mmconformer_dense_runtime.py',
 ]
-
-model = dict(
-    backbone=dict(_delete_=True, **_base_.pop('conformer_backbone')),
-    neck=dict(in_channels=[256, 512, 1024, 1024]))
 
 optim_wrapper = dict(
     _delete_=True,

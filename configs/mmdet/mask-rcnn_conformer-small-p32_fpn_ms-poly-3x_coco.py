@@ -9,14 +9,10 @@
 # 500-iteration warm-up, the shorter side drawn from 640..800. Backbone and
 # optimiser: the official recipe, as in the Faster R-CNN 3x config.
 _base_ = [
-    'mmdet::mask_rcnn/mask-rcnn_r50_fpn_ms-poly-3x_coco.py',
-    '../_base_/models/conformer-small-p32_featmap.py',
+    'mmdet::common/ms-poly_3x_coco-instance.py',
+    '../_base_/models/mask-rcnn_conformer-small-p32_fpn.py',
     '../_base_/mmconformer_dense_runtime.py',
 ]
-
-model = dict(
-    backbone=dict(_delete_=True, **_base_.pop('conformer_backbone')),
-    neck=dict(in_channels=[256, 512, 1024, 1024]))
 
 optim_wrapper = dict(
     _delete_=True,

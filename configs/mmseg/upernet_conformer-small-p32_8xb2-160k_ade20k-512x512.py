@@ -2,18 +2,17 @@
 # iterations, 8 GPUs x 2 images. Not benchmarked on ADE20K: no Conformer
 # segmentation result has been published (official repo issue #12).
 #
-# The bases are mmseg's own: the model, dataset, runtime and schedule of its
-# Swin and ConvNeXt UPerNet configs (swin-tiny-patch4-window7-in1k-pre_upernet
+# The bases are mmseg's own: the dataset, runtime and schedule of its Swin and
+# ConvNeXt UPerNet configs (swin-tiny-patch4-window7-in1k-pre_upernet
 # _8xb2-160k_ade20k-512x512.py, convnext-tiny_upernet_8xb2-amp-160k_ade20k
-# -512x512.py), and our Conformer-S/32 backbone (configured and explained in
-# ../_base_/models/conformer-small-p32_featmap.py). Only the heads' input
-# channels and the optimiser change, as explained below.
+# -512x512.py), and its Swin UPerNet model with our Conformer-S/32 backbone
+# and the heads' input channels (../_base_/models/upernet_conformer-small-
+# p32.py). Only the classes and the optimiser change here, as explained below.
 _base_ = [
-    'mmseg::_base_/models/upernet_swin.py',
+    '../_base_/models/upernet_conformer-small-p32.py',
     'mmseg::_base_/datasets/ade20k.py',
     'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_160k.py',
-    '../_base_/models/conformer-small-p32_featmap.py',
     '../_base_/mmconformer_dense_runtime.py',
 ]
 
@@ -24,14 +23,8 @@ data_preprocessor = dict(size=crop_size)
 
 model = dict(
     data_preprocessor=data_preprocessor,
-    # upernet_swin.py leaves `pretrained=None`; EncoderDecoder would pass any
-    # other value to the backbone, which takes its weights from init_cfg.
-    pretrained=None,
-    backbone=dict(_delete_=True, **_base_.pop('conformer_backbone')),
-    decode_head=dict(in_channels=[256, 512, 1024, 1024], num_classes=150),
-    # the auxiliary FCN head reads the stride-16 map (block 11), as mmseg's
-    # ResNet/Swin/ConvNeXt UPerNets read their third level
-    auxiliary_head=dict(in_channels=1024, in_index=2, num_classes=150))
+    decode_head=dict(num_classes=150),
+    auxiliary_head=dict(num_classes=150))
 
 # AdamW with a short linear warm-up and a linear (power 1) poly decay over
 # 160k iterations: the schedule of mmseg's Swin and ConvNeXt UPerNets. The
