@@ -73,9 +73,13 @@ class ConvBottleneck(nn.Module):
         out = self.drop_path(self.bn3(self.conv3(mid)))
         if self.with_residual_conv:
             identity = self.residual_bn(self.residual_conv(identity))
-        # Out of place, so that what a forward hook on bn3 (or drop_path)
-        # recorded stays bn3's output. The ReLUs are in place, as in
-        # mmpretrain's and the official code: a hook that keeps a BN output
-        # from before its ReLU should clone it.
-        out = self.act3(out + identity)
+        # The residual add and the ReLUs are in place, as in mmpretrain's and
+        # the official code (and torchvision's and timm's ResNets): a new
+        # block-sized tensor per bottleneck would cost eager CPU inference
+        # its allocation and page faults on every call. bn3's output (or
+        # drop_path's) becomes the sum: a hook that keeps it should clone it.
+        # `fusion_features` cannot be added in place: act1's output is saved
+        # for its backward.
+        out += identity
+        out = self.act3(out)
         return (out, mid) if return_mid else out
