@@ -1,4 +1,5 @@
 """mmconformer.analysis.benchmark: the pieces of the benchmark tool."""
+import functools
 import os.path as osp
 
 import pytest
@@ -99,11 +100,32 @@ def test_training_step_updates_weights_and_interleaves():
     bench = BaseBenchmark(BenchmarkSpec(CUSTOM, warmup=1, repeats=2))
     timed = bench.time_steps({'a': lambda: (order.append('a'), step()),
                               'b': lambda: order.append('b')})
-    # the first call, one warm-up round, two timed rounds: interleaved
-    assert order == ['a', 'b'] * 4
+    # the first call, one warm-up round, two timed rounds: every step once
+    # per round
+    assert [sorted(order[i:i + 2]) for i in range(0, 8, 2)] == \
+        [['a', 'b']] * 4
     assert len(timed['times']['a']) == len(timed['times']['b']) == 2
     assert set(timed['first']) == {'a', 'b'}
     assert not torch.equal(before, model.head.conv_cls_head.weight)
+
+
+def test_timed_rounds_change_the_order_the_same_way_every_run():
+    """No row always follows the same row: what one step leaves behind
+    would fall on the same neighbour in every round."""
+    def orders():
+        calls = []
+        bench = BaseBenchmark(BenchmarkSpec(CUSTOM, warmup=1, repeats=8))
+        bench.time_steps({k: functools.partial(calls.append, k)
+                          for k in 'abcd'})
+        return [''.join(calls[i:i + 4]) for i in range(0, len(calls), 4)]
+
+    first, warmup, *timed = orders()
+    assert first == warmup == 'abcd'  # untimed calls in the rows' order
+    assert len(timed) == 8
+    assert all(sorted(r) == list('abcd') for r in timed)
+    successors = {r[r.index('d') + 1] for r in timed if r[-1] != 'd'}
+    assert len(set(timed)) > 2 and len(successors) > 1
+    assert orders() == [first, warmup, *timed]
 
 
 def test_mmpretrains_model_is_built_only_when_a_variant_runs_it():

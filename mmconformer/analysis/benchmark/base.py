@@ -1,6 +1,7 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """The benchmark family: one model pair, many variants, side by side."""
 import copy
+import random
 import time
 from typing import (Callable, Dict, Hashable, Iterator, List, Optional,
                     Sequence, Tuple)
@@ -63,8 +64,12 @@ class BaseBenchmark:
     def time_steps(self, steps: Dict[Hashable, Callable]) -> Dict[str, dict]:
         """The first call of each step on its own (with compiling, what it
         costs to start), ``spec.warmup`` untimed rounds, then
-        ``spec.repeats`` timed ones, round-robin (``a b a b ...``) so that
-        slow drifts of the machine hit every step alike.
+        ``spec.repeats`` timed ones, every step once per round, so that slow
+        drifts of the machine hit every step alike. Each timed round runs
+        the steps in a new order (seeded, the same in every run): a step
+        can leave a cost to the one after it (the allocator's state, busy
+        threads), and in a fixed order the same row would pay it in every
+        round.
 
         Returns:
             dict: ``first`` (seconds per key) and ``times`` (the timed
@@ -73,7 +78,11 @@ class BaseBenchmark:
         first = self.run_once(steps)
         for _ in range(self.spec.warmup):
             self.run_once(steps)
-        rounds = [self.run_once(steps) for _ in range(self.spec.repeats)]
+        shuffle, keys = random.Random(0).shuffle, list(steps)
+        rounds = []
+        for _ in range(self.spec.repeats):
+            shuffle(keys)
+            rounds.append(self.run_once({k: steps[k] for k in keys}))
         return dict(first=first,
                     times={k: [r[k] for r in rounds] for k in steps})
 
