@@ -7,6 +7,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn.bricks.drop import DropPath
 
+from ...utils import cpu_class
 from .utils import LN_EPS
 
 #: ``torch.export`` tracing (torch.compiler.is_exporting, torch >= 2.5); on
@@ -17,16 +18,17 @@ _is_exporting = getattr(torch.compiler, 'is_exporting', lambda: False)
 def _matmul_attention(q: torch.Tensor, k: torch.Tensor,
                       v: torch.Tensor) -> torch.Tensor:
     """``softmax(q k^T / sqrt(d)) v`` as two batched matmuls: for bf16 on
-    CPUs, and for ONNX export, whose TorchScript exporter has no
-    ``scaled_dot_product_attention`` before opset 14 (mmdeploy exports at
-    opset 11).
+    CPUs without AMX, and for ONNX export, whose TorchScript exporter has
+    no ``scaled_dot_product_attention`` before opset 14 (mmdeploy exports
+    at opset 11).
 
     On CPUs without AMX, torch's fused CPU attention kernel runs bf16
-    slower than these two ``bmm`` calls for Conformer's ~200 tokens
-    (docs/en/benchmarks.md has the measurement). The scores are rounded to
-    bf16 before the softmax (as in timm's non-fused path), which about
-    doubles the relative error of the attention output; it stays inside the
-    documented bf16 tolerance. Autocast is switched off here because every
+    slower than these two ``bmm`` calls for Conformer's ~200 tokens; with
+    AMX it is the faster one (docs/en/benchmarks.md, "AMX, measured on
+    the class"). The scores are rounded to bf16 before the softmax (as in
+    timm's non-fused path), which about doubles the relative error of the
+    attention output; it stays inside the documented bf16 tolerance.
+    Autocast is switched off here because every
     input is bf16 already.
     """
     with torch.autocast(device_type='cpu', enabled=False):
@@ -38,8 +40,11 @@ class MultiheadSelfAttention(nn.Module):
     """Multi-head self-attention on ``(B, N, C)`` tokens.
 
     It calls :func:`torch.nn.functional.scaled_dot_product_attention`,
-    except for bf16 on CPU, where two batched matmuls are faster, and while
-    exporting to ONNX (see ``_matmul_attention``).
+    except for bf16 on a CPU without AMX, where two batched matmuls are
+    faster, and while exporting (see ``_matmul_attention``). Whether the
+    CPU has AMX is read once, at construction, into
+    ``fused_bf16_on_cpu`` (under an instruction-set cap, the cap's
+    answer).
 
     Args:
         embed_dims (int): Token width.
@@ -56,12 +61,14 @@ class MultiheadSelfAttention(nn.Module):
         self.head_dims = embed_dims // num_heads
         self.qkv = nn.Linear(embed_dims, embed_dims * 3, bias=qkv_bias)
         self.proj = nn.Linear(embed_dims, embed_dims)
+        self.fused_bf16_on_cpu = cpu_class() == 'amx'
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         B, N, C = x.shape
         qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, self.head_dims)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
-        if (q.dtype == torch.bfloat16 and q.device.type == 'cpu') or \
+        if (q.dtype == torch.bfloat16 and q.device.type == 'cpu'
+                and not self.fused_bf16_on_cpu) or \
                 torch.onnx.is_in_onnx_export() or \
                 _is_exporting():
             x = _matmul_attention(q, k, v)

@@ -1,9 +1,15 @@
-"""Self-attention: SDPA in fp32/fp64, two bf16 matmuls for bf16 on CPU."""
+"""Self-attention: SDPA in fp32/fp64 and for bf16 on CPUs with AMX, two
+bf16 matmuls for bf16 on other CPUs."""
+import pytest
 import torch
 import torch.nn.functional as F
 
+from mmconformer.models.layers import transformer_layer
 from mmconformer.models.layers.transformer_layer import (
     MultiheadSelfAttention, _matmul_attention)
+
+#: a CPU class without AMX and the one with it
+CLASSES = ('avx512_core_bf16', 'amx')
 
 
 def reference_attention(attn, x):
@@ -32,25 +38,31 @@ def test_float64_matches_textbook_attention():
                                    rtol=1e-12, atol=1e-12)
 
 
-def test_bf16_on_cpu_takes_the_matmul_path():
+@pytest.mark.parametrize('cpu', CLASSES)
+def test_bf16_on_cpu_takes_the_fused_kernel_only_with_amx(monkeypatch, cpu):
+    monkeypatch.setattr(transformer_layer, 'cpu_class', lambda: cpu)
     attn, x = make(torch.bfloat16)
+    assert attn.fused_bf16_on_cpu == (cpu == 'amx')
     B, N, C = x.shape
     with torch.no_grad():
         q, k, v = attn.qkv(x).reshape(B, N, 3, 4, 16).permute(2, 0, 3, 1, 4)
-        expected = attn.proj(
+        matmuls = attn.proj(
             _matmul_attention(q, k, v).transpose(1, 2).reshape(B, N, C))
         sdpa = attn.proj(
             F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(
                 B, N, C))
         out = attn(x)
-    assert torch.equal(out, expected)
-    assert not torch.equal(out, sdpa)  # the check above can tell them apart
+    assert not torch.equal(matmuls, sdpa)  # the checks can tell them apart
+    assert torch.equal(out, sdpa if cpu == 'amx' else matmuls)
 
 
-def test_bf16_autocast_stays_within_tolerance_of_fp32_with_gradients():
+@pytest.mark.parametrize('cpu', CLASSES)
+def test_bf16_autocast_stays_within_tolerance_of_fp32_with_gradients(
+        monkeypatch, cpu):
     """The bf16 tolerance documented in docs/en/errors_and_limits.md:
     relative L2 error of the output below 2e-2, of the input gradient below
-    3e-2."""
+    3e-2, on either path."""
+    monkeypatch.setattr(transformer_layer, 'cpu_class', lambda: cpu)
     attn, x = make()
     x.requires_grad_(True)
     ref = attn(x)
