@@ -140,15 +140,16 @@ def test_onnxruntime_rows_leave_the_cores_to_the_next_row():
     after its call, and the row timed next would pay for it."""
     pytest.importorskip('onnxruntime')
     pytest.importorskip('onnxscript')
-    from mmconformer.analysis.benchmark.steps import onnxruntime_steps
+    from mmconformer.analysis.benchmark import exported_sessions
     model = build_models(CUSTOM, {'mmconformer'})['mmconformer'].eval()
-    steps = onnxruntime_steps(model, torch.randn(1, 3, 64, 64), ['fp32'])
-    session = steps['fp32'].func.__self__
+    session = exported_sessions('onnxruntime', model,
+                                torch.randn(1, 3, 64, 64), ['fp32'])['fp32']
     options = session.get_session_options()
     assert options.get_session_config_entry(
         'session.intra_op.allow_spinning') == '0'
     assert options.intra_op_num_threads == torch.get_num_threads()
-    assert steps['fp32']()[0].shape == (1, 3)
+    pixels = torch.zeros(1, 3, 64, 64).numpy()
+    assert session.run(None, {'input': pixels})[0].shape == (1, 3)
 
 
 def _row(impl, dtype, cl, img_per_s, runtime='eager', mode='infer'):

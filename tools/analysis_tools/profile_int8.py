@@ -129,10 +129,11 @@ def profile_openvino(model, inputs, repeats: int) -> Dict:
     """OpenVINO's ``PERF_COUNT`` for the NNCF int8 IR of ``model``
     calibrated on ``inputs``, summed per node type of its CPU plugin
     (``FullyConnected``, ``MatMul``, ``MVN``, ``Reorder``...)."""
-    from mmconformer.analysis.benchmark import openvino_compiled
+    from mmconformer.analysis.benchmark import exported_sessions
     pixels = inputs.numpy()
-    request = openvino_compiled(model, inputs, ['int8'], PERF_COUNT=True)[
-        'int8'].create_infer_request()
+    compiled = exported_sessions('openvino', model, inputs, ['int8'],
+                                 PERF_COUNT=True)['int8']
+    request = compiled.create_infer_request()
     for _ in range(2):
         request.infer([pixels])
     totals = collections.Counter()

@@ -1,23 +1,180 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
-"""The benchmark family: one model pair, many variants, side by side."""
+"""The benchmark family: one model pair, many variants, timed side by side,
+each row's speed over one baseline row's; and the machine's GEMM peak."""
 import copy
+import math
 import random
 import time
-from typing import (Callable, Dict, Hashable, Iterator, List, Optional,
-                    Sequence, Tuple)
+from dataclasses import asdict
+from typing import Callable, Dict, Hashable, List, Optional, Sequence
 
 import numpy as np
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
-from ...utils import cpu_features, has_native_bf16, isa_cap
+from ...models.layers.transformer_layer import MultiheadSelfAttention
+from ...utils import cpu_features, has_native_bf16, isa_cap, provenance
 from ..complexity import get_complexity
-from .memory import measure_peak_memory
-from .peak import gemm_peak
-from .report import speed_ratios
-from .steps import BenchmarkSpec, prepare_steps, sample_batch
-from .variants import Variant, build_models
+from .steps import measure_peak_memory, prepare_steps, sample_batch
+from .variants import BenchmarkSpec, build_models
 
-__all__ = ['BaseBenchmark', 'LatencyBenchmark', 'ThroughputBenchmark']
+
+def gemm_ops(model: nn.Module, inputs: torch.Tensor) -> List[tuple]:
+    """The distinct GEMM-like ops one forward pass of ``model`` runs, as
+    ``(kind, operand shapes, conv arguments)``: ``('mm', ((M, K), (K, N)),
+    ())`` (linear layers), ``('bmm', ((B, M, K), (B, K, N)), ())``
+    (attention) and ``('conv', (input shape, weight shape), (stride,
+    padding, groups))``. A copy of the model runs."""
+    ops = set()
+
+    def hook(module, args):
+        x = args[0]
+        if isinstance(module, nn.Linear):
+            m, k = x.numel() // x.shape[-1], module.in_features
+            ops.add(('mm', ((m, k), (k, module.out_features)), ()))
+        elif isinstance(module, nn.Conv2d):
+            ops.add(('conv', (tuple(x.shape), tuple(module.weight.shape)),
+                     (module.stride, module.padding, module.groups)))
+        else:  # attention: q @ k^T, then the weights @ v, per head
+            bh, n, d = x.shape[0] * module.num_heads, x.shape[1], \
+                module.head_dims
+            ops.add(('bmm', ((bh, n, d), (bh, d, n)), ()))
+            ops.add(('bmm', ((bh, n, n), (bh, n, d)), ()))
+
+    probe = copy.deepcopy(model).train()  # train: every conv runs as a module
+    for m in probe.modules():
+        if isinstance(m, (nn.Linear, nn.Conv2d, MultiheadSelfAttention)):
+            m.register_forward_pre_hook(hook)
+    with torch.no_grad():
+        probe(inputs, mode='tensor')
+    return sorted(ops, key=str)
+
+
+def gemm_peak(model: nn.Module, inputs: torch.Tensor, dtype: str,
+              device: str, repeats: int = 5) -> Dict[str, object]:
+    """The best rate (GFLOP/s, or GOP/s for int8) of the model's own GEMMs
+    (:func:`gemm_ops`; for ``'int8'`` its linear layers, as
+    ``torch._int_mm``), each timed alone on random operands in ``dtype``,
+    best of ``repeats`` calls. The model cannot run faster than its
+    fastest op, so the fraction of this peak a model reaches stays at or
+    below 1, where a fixed probe (one square matmul) can under-measure.
+
+    Returns:
+        dict: ``gflops_per_s`` and the ``op`` that reached it.
+    """
+    torch_dtype = dict(bf16=torch.bfloat16,
+                       fp16=torch.float16).get(dtype, torch.float32)
+    layout = torch.channels_last if getattr(
+        getattr(model, 'backbone', model), 'channels_last',
+        False) else torch.contiguous_format
+    run = dict(mm=torch._int_mm if dtype == 'int8' else torch.mm,
+               bmm=torch.bmm, conv=lambda x, w, args: F.conv2d(
+                   x, w, None, args[0], args[1], 1, args[2]))
+    sync = torch.cuda.synchronize if device.startswith('cuda') else \
+        (lambda: None)
+    best = (0.0, None)
+    for op in gemm_ops(model, inputs):
+        kind, shapes, args = op
+        if dtype == 'int8' and kind != 'mm':
+            continue
+        operands = [torch.randint(-128, 128, s, dtype=torch.int8,
+                                  device=device) if dtype == 'int8' else
+                    torch.randn(s, dtype=torch_dtype, device=device)
+                    for s in shapes]
+        if kind == 'conv':
+            operands = [t.contiguous(memory_format=layout)
+                        for t in operands] + [args]
+        with torch.no_grad():
+            out = run[kind](*operands)  # warm-up
+            # multiply and add counted apart, over each output's reduction
+            flops = 2.0 * out.numel() * (math.prod(shapes[1][1:])
+                                         if kind == 'conv' else shapes[0][-1])
+            for _ in range(repeats):
+                sync()
+                start = time.perf_counter()
+                run[kind](*operands)
+                sync()
+                rate = flops / (time.perf_counter() - start) / 1e9
+                best = max(best, (rate, op), key=lambda b: b[0])
+    return dict(gflops_per_s=best[0], op=str(best[1]))
+
+
+def _label(row: dict) -> str:
+    return f'{row["impl"]} {row["setting"]}'
+
+
+def default_baseline(results: List[dict]) -> str:
+    """What the rows are compared with unless a baseline is named:
+    mmpretrain's fp32 eager model (what its users run by default) if it was
+    timed, else the first mmpretrain row, else the first row."""
+    labels = [_label(r) for r in results]
+    if 'mmpretrain fp32' in labels:
+        return 'mmpretrain fp32'
+    return next((label for label in labels if label.startswith('mmpretrain')),
+                labels[0])
+
+
+def speed_ratios(results: List[dict],
+                 baseline: Optional[str] = None) -> List[dict]:
+    """Each row's speed over the baseline row's of the same mode (img/s over
+    img/s; for latency rows the baseline's p50 over the row's).
+
+    Args:
+        results (list[dict]): The rows of a report.
+        baseline (str, optional): The baseline row's label, ``'<impl>
+            <setting>'``. Defaults to None (:func:`default_baseline`).
+
+    Returns:
+        list[dict]: ``mode``, ``numerator``, ``denominator`` and ``ratio``
+        of every row but the baseline's, in the order of ``results``.
+    """
+    baseline = baseline or default_baseline(results)
+    bases = {r['mode']: r for r in results if _label(r) == baseline}
+
+    def speed(row):
+        return row.get('img_per_s') or 1000 / row['p50_ms']
+
+    return [dict(mode=r['mode'], numerator=_label(r), denominator=baseline,
+                 ratio=speed(r) / speed(bases[r['mode']]))
+            for r in results
+            if r['mode'] in bases and _label(r) != baseline]
+
+
+def format_report(report: dict) -> str:
+    """A JSON report as the terminal shows it: a row per line with its
+    ratio, then the machine and its GEMM peaks."""
+    ratios = {(r['mode'], r['numerator']): r['ratio']
+              for r in report['ratios']}
+    columns = dict(p50_ms='p50 ms', p90_ms='p90 ms') \
+        if 'p50_ms' in report['results'][0] else dict(
+            img_per_s='img/s', gflops_per_s='GFLOP/s',
+            fraction_of_peak='of peak', peak_memory_mib='peak MiB')
+    columns.update(first_step_s='1st call s', ratio='ratio')
+    lines = [f'{"impl":<12} {"setting":<16} {"mode":<8}' +
+             ''.join(f'{c:>11}' for c in columns.values())]
+    for r in report['results']:
+        ratio = ratios.get((r['mode'], _label(r)))
+        peak = 100 * r.get('fraction_of_peak', 0)
+        cells = dict(r, fraction_of_peak=f'{peak:.1f}%',
+                     ratio='' if ratio is None else f'{ratio:.2f}x')
+        lines.append(f'{r["impl"]:<12} {r["setting"]:<16} {r["mode"]:<8}' +
+                     ''.join(f'{c:>11.1f}' if isinstance(c, float) else
+                             f'{c:>11}' for c in (cells.get(k, '')
+                                                  for k in columns)))
+    if report['ratios']:
+        lines.append(f'ratio: speed over {report["ratios"][0]["denominator"]}')
+    return '\n'.join(lines + [f'Machine: {report["machine"]}' + ''.join(
+        f'; {dtype} GEMM peak {peak["gflops_per_s"]:.0f} GFLOP/s'
+        for dtype, peak in report.get('peaks', {}).items())])
+
+
+def report_meta(spec: BenchmarkSpec, command: str) -> dict:
+    """What the JSON records besides the rows: machine, versions, date,
+    command (:func:`~mmconformer.utils.provenance`) and the spec."""
+    return dict(provenance(command, spec.device),
+                spec=dict(asdict(spec),
+                          variants=[v._asdict() for v in spec.variants]))
 
 
 class BaseBenchmark:
@@ -47,8 +204,8 @@ class BaseBenchmark:
     def run(self) -> dict:
         raise NotImplementedError
 
-    def run_once(self,
-                 steps: Dict[Hashable, Callable]) -> Dict[Hashable, float]:
+    def run_once(self, steps: Dict[Hashable, Callable]) -> Dict[Hashable,
+                                                                float]:
         """One call of each step, in seconds (the device synchronised)."""
         sync = torch.cuda.synchronize if self.spec.device.startswith(
             'cuda') else (lambda: None)
@@ -67,9 +224,7 @@ class BaseBenchmark:
         ``spec.repeats`` timed ones, every step once per round, so that slow
         drifts of the machine hit every step alike. Each timed round runs
         the steps in a new order (seeded, the same in every run): a step
-        can leave a cost to the one after it (the allocator's state, busy
-        threads), and in a fixed order the same row would pay it in every
-        round.
+        can leave a cost to the one after it (the allocator, busy threads).
 
         Returns:
             dict: ``first`` (seconds per key) and ``times`` (the timed
@@ -78,19 +233,17 @@ class BaseBenchmark:
         first = self.run_once(steps)
         for _ in range(self.spec.warmup):
             self.run_once(steps)
-        shuffle, keys = random.Random(0).shuffle, list(steps)
-        rounds = []
+        shuffle, keys, rounds = random.Random(0).shuffle, list(steps), []
         for _ in range(self.spec.repeats):
             shuffle(keys)
             rounds.append(self.run_once({k: steps[k] for k in keys}))
         return dict(first=first,
                     times={k: [r[k] for r in rounds] for k in steps})
 
-    def timed_rows(self, modes: Sequence[str]
-                   ) -> Iterator[Tuple[Variant, List[float], dict]]:
-        """:meth:`time_steps` of every variant, mode by mode: ``(variant,
-        timed seconds, row)``, the row holding what every report gives
-        (impl, setting, mode, batch, size, dtype, runtime, device, the
+    def timed_rows(self, modes: Sequence[str]):
+        """:meth:`time_steps` of every variant, mode by mode: yields
+        ``(variant, timed seconds, row)``, the row holding what every report
+        gives (impl, setting, mode, batch, size, dtype, runtime, device, the
         first call's seconds)."""
         spec = self.spec
         steps = prepare_steps(spec, self.models, spec.variants, modes)
@@ -108,12 +261,11 @@ class BaseBenchmark:
 
 
 class ThroughputBenchmark(BaseBenchmark):
-    """Images per second of every (mode, variant), interleaved: the median
-    of the timed rounds, and the first call on its own. Each row also gives
-    the achieved GFLOP/s (the FLOPs each implementation executes, attention
-    matmuls included; training counts 3x the forward's), the peak of the
-    model's own GEMMs in its dtype (:func:`~.peak.gemm_peak`) and the
-    fraction of it, and for eager rows the peak memory.
+    """Images per second of every (mode, variant): the median of the timed
+    rounds. Each row also gives the achieved GFLOP/s (the FLOPs each
+    implementation executes, attention included; training counts 3x the
+    forward's), the fraction of :func:`gemm_peak` in its dtype, and for
+    eager rows the peak memory.
 
     Args:
         spec (BenchmarkSpec): What to measure.
@@ -130,7 +282,7 @@ class ThroughputBenchmark(BaseBenchmark):
     def run(self) -> dict:
         """Returns:
             dict: ``results`` (a row per mode and variant), ``ratios``
-            (:func:`~.report.speed_ratios`) and ``peaks`` (per dtype).
+            (:func:`speed_ratios`) and ``peaks`` (per dtype).
         """
         spec = self.spec
         ours = self.models['mmconformer']
@@ -169,12 +321,12 @@ class ThroughputBenchmark(BaseBenchmark):
 
 class LatencyBenchmark(BaseBenchmark):
     """Milliseconds per image at batch 1, as a service classifies one image
-    at a time: every inference variant, interleaved; each row gives the
-    median (p50), the 90th percentile (p90) and the first call on its own.
+    at a time: every inference variant; each row gives the median (p50),
+    the 90th percentile (p90) and the first call on its own.
 
     Args:
-        spec (BenchmarkSpec): What to measure; batch 1, modes ``('infer',
-            )``.
+        spec (BenchmarkSpec): What to measure; batch 1, modes
+            ``('infer', )``.
         log (Callable[[str], None], optional): Receives progress lines.
     """
 

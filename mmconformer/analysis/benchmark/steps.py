@@ -1,97 +1,29 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
-"""What to measure, and one callable per variant and mode: what the timing
-loop runs."""
+"""One callable per variant and mode, what the timing loop runs, and the peak
+memory of one."""
 import copy
 import functools
+import gc
 import multiprocessing
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .variants import Variant, classifier_cfg_from_arch, select_variants
+from .variants import BenchmarkSpec, Variant, build_models
 
-__all__ = ['BenchmarkSpec', 'build_spec', 'make_step', 'prepare_steps',
-           'sample_batch']
-
-
-@dataclass
-class BenchmarkSpec:
-    """What to measure; plain data, so that the memory probe's process can
-    receive it.
-
-    Args:
-        model_cfg (dict): Our classifier config.
-        variants (list[Variant]): What to time. Defaults to [].
-        batch_size (int): Images per step. Defaults to 8.
-        input_size (tuple): ``(H, W)``. Defaults to ``(224, 224)``.
-        device (str): ``'cpu'``, ``'cuda'`` or ``'cuda:N'``.
-            Defaults to ``'cpu'``.
-        modes (tuple): ``'infer'`` and/or ``'train'``.
-            Defaults to ``('infer', 'train')``.
-        compile (bool): ``torch.compile`` every eager model.
-            Defaults to False.
-        warmup (int): Untimed rounds before timing. Defaults to 2.
-        repeats (int): Timed rounds. Defaults to 5.
-        baseline (str, optional): The row every row's speed is divided by,
-            ``'<impl> <setting>'``. Defaults to None
-            (:func:`~.report.default_baseline`).
-    """
-    model_cfg: dict
-    variants: List[Variant] = field(default_factory=list)
-    batch_size: int = 8
-    input_size: Tuple[int, int] = (224, 224)
-    device: str = 'cpu'
-    modes: Tuple[str, ...] = ('infer', 'train')
-    compile: bool = False
-    warmup: int = 2
-    repeats: int = 5
-    baseline: Optional[str] = None
+EXPORTED = ('onnxruntime', 'openvino')
 
 
-def build_spec(config: Optional[str] = None, arch: Optional[str] = None,
-               patch_size: int = 16, with_cp: bool = False,
-               latency: bool = False, mode: str = 'both',
-               batch_size: int = 8, input_size: Sequence[int] = (224, ),
-               device: str = 'cpu', **options) -> BenchmarkSpec:
-    """The :class:`BenchmarkSpec` of the command line's options.
-
-    Args:
-        config (str, optional): Our classifier config file, or give ``arch``
-            (a 1000-class classifier, with ``patch_size``, default 16).
-        with_cp (bool): Activation checkpointing in our backbone.
-        latency (bool): Batch 1, inference only.
-        mode (str): ``'infer'``, ``'train'`` or ``'both'``.
-        input_size (Sequence[int]): ``(S, )`` or ``(H, W)``.
-        **options: ``sweep``, ``fast``, ``compare``, ``dtype`` and
-            ``channels_last`` of :func:`select_variants`; ``compile``,
-            ``warmup``, ``repeats`` and ``baseline`` of the spec.
-    """
-    if config is not None:
-        from mmengine.config import Config
-        model_cfg = Config.fromfile(config).model.to_dict()
-    else:
-        model_cfg = classifier_cfg_from_arch(arch, patch_size)
-    backbone = model_cfg['backbone']
-    if with_cp:
-        backbone['with_cp'] = True
-    timing = {key: options.pop(key)
-              for key in ('compile', 'warmup', 'repeats', 'baseline')
-              if key in options}
-    variants = select_variants(
-        **options, device=device,
-        ours_channels_last=backbone.get('channels_last', True))
-    modes = ('infer', ) if options.get('fast') or latency else \
-        ('infer', 'train') if mode == 'both' else (mode, )
-    return BenchmarkSpec(
-        model_cfg=model_cfg, variants=variants,
-        batch_size=1 if latency else batch_size,
-        input_size=tuple(input_size) * (3 - len(input_size)), device=device,
-        modes=modes, **timing)
+def _spawned(func: Callable, *args):
+    """``func(*args)`` in a fresh (spawned) process."""
+    with ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context('spawn')) as pool:
+        return pool.submit(func, *args).result()
 
 
 def autocast(device: str, dtype: str):
@@ -103,7 +35,7 @@ def autocast(device: str, dtype: str):
 
 def make_step(model: nn.Module, mode: str, inputs: torch.Tensor,
               labels: torch.Tensor, device: str, dtype: str,
-              optimizer: Optional[torch.optim.Optimizer] = None) -> Callable:
+              optimizer: torch.optim.Optimizer = None) -> Callable:
     """One inference pass (no grad), or one training step: forward, the
     loss of both heads, backward and an optimizer step (fp16 with a dynamic
     loss scale, as mmengine's AmpOptimWrapper)."""
@@ -130,73 +62,56 @@ def make_step(model: nn.Module, mode: str, inputs: torch.Tensor,
     return step
 
 
-def onnxruntime_steps(model: nn.Module, inputs: torch.Tensor,
-                      dtypes: Sequence[str]) -> Dict[str, Callable]:
-    """Per dtype (``'fp32'``, ``'int8'``), a step that runs our ONNX export
-    of ``model`` at the input's shape in onnxruntime on the CPU (int8:
-    quantized by onnxruntime's static quantizer calibrated on the input).
-    The sessions do not spin: onnxruntime's threads, spinning after a call,
-    would take the cores from the row timed next."""
-    from ...apis import export_onnx, quantize_onnx_int8
-    from ...apis.onnx_export import onnx_session
-    pixels = inputs.cpu().contiguous().numpy()
-    sessions = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        export_onnx(model.cpu(), f'{tmp}/fp32.onnx', tuple(pixels.shape[-2:]),
-                    pixels.shape[0])
-        if 'int8' in dtypes:
-            quantize_onnx_int8(f'{tmp}/fp32.onnx', f'{tmp}/int8.onnx',
-                               [pixels])
-        for dtype in dtypes:
-            sessions[dtype] = onnx_session(f'{tmp}/{dtype}.onnx',
-                                           torch.get_num_threads(),
-                                           spinning=False)
-    return {dtype: functools.partial(session.run, None, {'input': pixels})
-            for dtype, session in sessions.items()}
-
-
-def _export_irs(model: nn.Module, tmp: str, pixels,
-                dtypes: Sequence[str]) -> None:
-    from ...apis import export_openvino
+def _export(runtime: str, model: nn.Module, tmp: str, pixels,
+            dtypes: Sequence[str]) -> None:
+    """Our exports of ``model`` at the shape of ``pixels`` into ``tmp``
+    (``fp32``, and ``int8`` calibrated on ``pixels``)."""
+    from ...apis import export_onnx, export_openvino, quantize_onnx_int8
     from ...utils import silence_known_warnings
     silence_known_warnings()
-    for ir in {'int8' if d == 'int8' else 'fp32' for d in dtypes}:
-        export_openvino(model, f'{tmp}/{ir}.xml', pixels.shape[-2:],
-                        [pixels] if ir == 'int8' else None)
+    files = {'int8' if d == 'int8' else 'fp32' for d in dtypes}
+    if runtime == 'openvino':
+        for ir in files:
+            export_openvino(model, f'{tmp}/{ir}.xml', pixels.shape[-2:],
+                            [pixels] if ir == 'int8' else None)
+        return
+    export_onnx(model, f'{tmp}/fp32.onnx', pixels.shape[-2:], pixels.shape[0])
+    if 'int8' in files:
+        quantize_onnx_int8(f'{tmp}/fp32.onnx', f'{tmp}/int8.onnx', [pixels])
 
 
-def openvino_compiled(model: nn.Module, inputs: torch.Tensor,
+def exported_sessions(runtime: str, model: nn.Module, inputs: torch.Tensor,
                       dtypes: Sequence[str], **config) -> Dict[str, object]:
-    """Per dtype, ``model`` as an OpenVINO IR at the input's size (for
-    ``'int8'``, quantized by NNCF calibrated on the input), compiled for
-    the CPU at this process's thread count with the latency hint and
-    ``config``: ``'fp32'`` at fp32 precision, ``'bf16'`` (the fp32 IR) and
-    ``'int8'`` at OpenVINO's default (bf16 where the CPU computes it). The
-    IRs are written by one spawned process: converting in a process that
-    has run PyTorch's compiled and int8 paths can corrupt its heap."""
+    """Per dtype, our export of ``model`` at the input's shape, loaded for
+    the CPU at this process's thread count.
+
+    ``'onnxruntime'``: ONNX sessions (``'int8'`` quantized by onnxruntime's
+    static quantizer) that do not spin, since spinning threads would take
+    the cores from the row timed next. ``'openvino'``: IRs (``'int8'`` by
+    NNCF) compiled with the latency hint and ``config``, ``'fp32'`` at fp32
+    precision, ``'bf16'`` (the fp32 IR) and ``'int8'`` at OpenVINO's
+    default (bf16 where the CPU computes it). The exports are written by a
+    spawned process: converting in a process that has run PyTorch's
+    compiled and int8 paths can corrupt its heap. Calibration is on the
+    input: the time does not depend on the values.
+    """
     from ...apis import compile_openvino
+    from ...apis.onnx_export import onnx_session
+    threads = torch.get_num_threads()
+    config.update(PERFORMANCE_HINT='LATENCY', INFERENCE_NUM_THREADS=threads)
     pixels = inputs.cpu().contiguous().numpy()
-    config.update(PERFORMANCE_HINT='LATENCY',
-                  INFERENCE_NUM_THREADS=torch.get_num_threads())
-    with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context('spawn')) as pool:
-        pool.submit(_export_irs, model.cpu(), tmp, pixels, dtypes).result()
+    with tempfile.TemporaryDirectory() as tmp:
+        _spawned(_export, runtime, model.cpu(), tmp, pixels, dtypes)
+        if runtime == 'onnxruntime':
+            return {d: onnx_session(f'{tmp}/{d}.onnx', threads, False)
+                    for d in dtypes}
         return {
-            dtype: compile_openvino(
-                f'{tmp}/{"int8" if dtype == "int8" else "fp32"}.xml',
+            d: compile_openvino(
+                f'{tmp}/{"int8" if d == "int8" else "fp32"}.xml',
                 dict(config, INFERENCE_PRECISION_HINT='f32')
-                if dtype == 'fp32' else config)
-            for dtype in dtypes
+                if d == 'fp32' else config)
+            for d in dtypes
         }
-
-
-def openvino_steps(model: nn.Module, inputs: torch.Tensor,
-                   dtypes: Sequence[str]) -> Dict[str, Callable]:
-    """Per dtype, a step that runs :func:`openvino_compiled` on the input."""
-    pixels = inputs.cpu().contiguous().numpy()
-    return {dtype: functools.partial(compiled, pixels) for dtype, compiled in
-            openvino_compiled(model, inputs, dtypes).items()}
 
 
 def sample_batch(spec: BenchmarkSpec,
@@ -208,17 +123,13 @@ def sample_batch(spec: BenchmarkSpec,
     return inputs.to(spec.device), labels.to(spec.device)
 
 
-def _runner(spec: BenchmarkSpec, model: nn.Module,
-            variant: Variant) -> Tuple[nn.Module, str]:
+def _runner(spec: BenchmarkSpec, model: nn.Module, variant: Variant,
+            inputs: torch.Tensor) -> Tuple[nn.Module, str]:
     """The module a variant calls, and the autocast its step adds
     (``'fp32'``: the runner casts itself)."""
     if variant.runtime == 'fast':
         from ...apis import optimize_for_inference
-
-        # int8 is calibrated on the timed batch: the time does not depend on
-        # the values
-        calibration = [sample_batch(spec, 1)[0]] \
-            if variant.dtype == 'int8' else None
+        calibration = [inputs] if variant.dtype == 'int8' else None
         return optimize_for_inference(model, variant.dtype,
                                       calibration=calibration), 'fp32'
     if variant.runtime == 'compiled':
@@ -230,33 +141,92 @@ def _runner(spec: BenchmarkSpec, model: nn.Module,
 def prepare_steps(spec: BenchmarkSpec, models: Dict[str, nn.Module],
                   variants: Sequence[Variant], modes: Sequence[str]
                   ) -> Dict[Tuple[str, Variant], Callable]:
-    """A model copy (same weights) and its step per ``(mode, variant)``;
-    variants that only infer are left out of training."""
+    """A model copy (same weights) and its step per ``(mode, variant)``, in
+    the report's order; only eager variants train."""
     inputs, labels = sample_batch(spec, models['mmconformer'].head.num_classes)
+    pixels = inputs.cpu().contiguous().numpy()
     steps = {}
-    for runtime, make in (('onnxruntime', onnxruntime_steps),
-                          ('openvino', openvino_steps)):
+    for runtime in EXPORTED:
         exported = [v for v in variants if v.runtime == runtime]
         if exported and 'infer' in modes:
-            made = make(copy.deepcopy(models['mmconformer']), inputs,
-                        [v.dtype for v in exported])
-            steps.update({('infer', v): made[v.dtype] for v in exported})
+            sessions = exported_sessions(
+                runtime, copy.deepcopy(models['mmconformer']), inputs,
+                [v.dtype for v in exported])
+            steps.update({
+                ('infer', v): functools.partial(sessions[v.dtype].run, None,
+                                                {'input': pixels})
+                if runtime == 'onnxruntime' else
+                functools.partial(sessions[v.dtype], pixels)
+                for v in exported
+            })
     for mode in modes:
-        for variant in variants:
-            if variant.runtime in ('onnxruntime', 'openvino') or \
-                    mode == 'train' and not variant.trains:
+        for v in variants:
+            if v.runtime in EXPORTED or mode == 'train' and \
+                    v.runtime != 'eager':
                 continue
-            model = copy.deepcopy(models[variant.impl])
+            model = copy.deepcopy(models[v.impl])
             model = model.to(spec.device).train(mode == 'train')
             x = inputs
-            if variant.impl == 'mmpretrain' and variant.channels_last:
+            if v.impl == 'mmpretrain' and v.channels_last:
                 model = model.to(memory_format=torch.channels_last)
                 x = inputs.contiguous(memory_format=torch.channels_last)
-            runner, dtype = _runner(spec, model, variant)
+            runner, dtype = _runner(spec, model, v, inputs)
             optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4) \
                 if mode == 'train' else None
-            steps[(mode, variant)] = make_step(runner, mode, x, labels,
-                                               spec.device, dtype, optimizer)
-    # in the order of the report's rows
+            steps[(mode, v)] = make_step(runner, mode, x, labels,
+                                         spec.device, dtype, optimizer)
     return {(mode, v): steps[(mode, v)] for mode in modes for v in variants
             if (mode, v) in steps}
+
+
+def _one_step(spec: BenchmarkSpec, mode: str, variant: Variant) -> Callable:
+    models = build_models(spec.model_cfg, {variant.impl})
+    return prepare_steps(spec, models, [variant], [mode])[(mode, variant)]
+
+
+def _status_kib(name: str) -> int:
+    """A ``VmRSS``-style field of /proc/self/status, in KiB."""
+    with open('/proc/self/status') as f:
+        return next(int(line.split()[1]) for line in f
+                    if line.startswith(name + ':'))
+
+
+def _rss_growth(spec: BenchmarkSpec, mode: str, variant: Variant,
+                threads: int) -> int:
+    """In a fresh process: the peak-RSS growth, in bytes, over two steps,
+    after the model is built."""
+    from mmengine.logging import MMLogger
+
+    from ...utils import silence_known_warnings
+    silence_known_warnings()
+    # The parent's quiet logger does not reach this process.
+    MMLogger.get_instance('mmconformer-memory-probe', log_level='WARNING')
+    torch.set_num_threads(threads)
+    step = _one_step(spec, mode, variant)
+    gc.collect()
+    try:  # reset the kernel's peak-RSS mark (Linux >= 4.0)
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+    except OSError as err:
+        raise RuntimeError('cannot reset the peak RSS (/proc/self/'
+                           'clear_refs); measure without memory') from err
+    before = _status_kib('VmRSS')
+    for _ in range(2):
+        step()
+    return max(0, _status_kib('VmHWM') - before) * 1024
+
+
+def measure_peak_memory(spec: BenchmarkSpec, mode: str,
+                        variant: Variant) -> int:
+    """Peak memory of two steps, in bytes: CUDA's max allocated, or on CPU
+    the peak-RSS growth of a spawned process, so that one row's
+    allocations do not hide in another's. Includes allocator caching."""
+    if not spec.device.startswith('cuda'):
+        return _spawned(_rss_growth, spec, mode, variant,
+                        torch.get_num_threads())
+    step = _one_step(spec, mode, variant)
+    torch.cuda.reset_peak_memory_stats()
+    step()
+    step()
+    torch.cuda.synchronize()
+    return torch.cuda.max_memory_allocated()

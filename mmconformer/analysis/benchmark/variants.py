@@ -1,9 +1,10 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
-"""What a benchmark compares: the implementations and their settings, and
-the pair of models with the same weights."""
+"""What a benchmark measures: the variants (implementation and setting), the
+spec of a run, and the pair of models with the same weights."""
 import copy
 import inspect
-from typing import Collection, Dict, List, NamedTuple
+from dataclasses import dataclass, field
+from typing import Collection, Dict, List, NamedTuple, Optional, Sequence
 
 import torch.nn as nn
 
@@ -11,9 +12,6 @@ from ...models import ConformerBackbone
 from ...utils import (has_native_bf16, isa_cap, onnxruntime_available,
                       openvino_available, torchao_available)
 from ...utils.quiet import current_logger_level
-
-__all__ = ['Variant', 'build_models', 'classifier_cfg_from_arch',
-           'reference_cfg', 'select_variants']
 
 #: Backbone arguments that mmpretrain's ``Conformer`` shares with ours.
 SHARED_BACKBONE_ARGS = ('arch', 'patch_size', 'base_channels', 'mlp_ratio',
@@ -32,9 +30,8 @@ class Variant(NamedTuple):
             trains), ``'compiled'`` (``torch.compile`` with Inductor
             freezing, the best mmpretrain's model gets by switches),
             ``'fast'`` (:func:`~mmconformer.apis.optimize_for_inference`),
-            ``'onnxruntime'`` (our ONNX export) or ``'openvino'`` (its IR:
-            fp32 precision, bf16, OpenVINO's default where the CPU computes
-            it, or NNCF int8). Defaults to ``'eager'``.
+            ``'onnxruntime'`` (our ONNX export) or ``'openvino'`` (its IR).
+            Defaults to ``'eager'``.
     """
     impl: str
     dtype: str
@@ -58,10 +55,6 @@ class Variant(NamedTuple):
         """``'<impl> <setting>'``, as the report names a row."""
         return f'{self.impl} {self.setting}'
 
-    @property
-    def trains(self) -> bool:
-        return self.runtime == 'eager'
-
 
 def select_variants(sweep: bool = False, fast: bool = False,
                     compare: bool = False, dtype: str = 'fp32',
@@ -71,16 +64,14 @@ def select_variants(sweep: bool = False, fast: bool = False,
     """The variants one benchmark run times, in the report's order.
 
     Args:
-        sweep (bool): Every peer with the same weights, whatever the other
-            arguments but ``device``: ours and mmpretrain's eager in fp32
-            and bf16 (mmpretrain with and without channels_last),
-            mmpretrain compiled in its best setting (channels_last + bf16),
-            our fast path in fp32, bf16 and int8, onnxruntime on our export
-            in fp32 and int8, and OpenVINO on its IR in fp32, bf16 (where
-            the CPU computes it) and int8; int8 and the runtimes on a CPU
-            where installed. Under an instruction-set cap, no onnxruntime
-            (no variable caps its kernels), and without bf16 no bf16 rows
-            (mmpretrain compiled in fp32). Defaults to False.
+        sweep (bool): Every peer, whatever the other arguments but
+            ``device``: ours and mmpretrain's eager model (with and without
+            channels_last) in fp32 and bf16, mmpretrain compiled in its best
+            setting, our fast path in fp32, bf16 and int8, onnxruntime on
+            our export in fp32 and int8, OpenVINO on its IR in fp32, bf16
+            and int8; int8 and the runtimes on a CPU where installed. Under
+            an instruction-set cap no onnxruntime (no variable caps its
+            kernels), and without native bf16 no bf16. Defaults to False.
         fast (bool): Our fast path in ``dtype``; with ``compare``,
             mmpretrain compiled alike (bf16 for int8, which it has no
             switch for). Defaults to False.
@@ -95,8 +86,6 @@ def select_variants(sweep: bool = False, fast: bool = False,
     """
     if sweep:
         cpu = device == 'cpu'
-        # under an instruction-set cap without bf16 (AVX2, AVX-512 without
-        # BF16), oneDNN has no bf16 kernels: the bf16 rows are left out
         half = ('fp32', ) if cpu and isa_cap() and not has_native_bf16() \
             else ('fp32', 'bf16')
         return [
@@ -106,8 +95,6 @@ def select_variants(sweep: bool = False, fast: bool = False,
             Variant('mmpretrain', half[-1], True, 'compiled'),
             *(Variant('mmconformer', d, True, 'fast') for d in
               half + ('int8', ) * (cpu and torchao_available())),
-            # onnxruntime's kernels pick their instructions from CPUID, and
-            # no variable caps them: its rows would not be the capped class
             *(Variant('mmconformer', d, True, 'onnxruntime')
               for d in ('fp32', 'int8')
               if cpu and onnxruntime_available() and not isa_cap()),
@@ -122,6 +109,77 @@ def select_variants(sweep: bool = False, fast: bool = False,
             [peer] * compare
     return [Variant('mmconformer', dtype, ours_channels_last)] + \
         [Variant('mmpretrain', dtype, channels_last)] * compare
+
+
+@dataclass
+class BenchmarkSpec:
+    """What to measure; plain data, so that a spawned process can receive it.
+
+    Args:
+        model_cfg (dict): Our classifier config.
+        variants (list[Variant]): What to time. Defaults to [].
+        batch_size (int): Images per step. Defaults to 8.
+        input_size (tuple): ``(H, W)``. Defaults to ``(224, 224)``.
+        device (str): ``'cpu'``, ``'cuda'`` or ``'cuda:N'``.
+            Defaults to ``'cpu'``.
+        modes (tuple): ``'infer'`` and/or ``'train'``.
+            Defaults to ``('infer', 'train')``.
+        compile (bool): ``torch.compile`` every eager model.
+            Defaults to False.
+        warmup (int): Untimed rounds before timing. Defaults to 2.
+        repeats (int): Timed rounds. Defaults to 5.
+        baseline (str, optional): The row every row's speed is divided by,
+            ``'<impl> <setting>'``. Defaults to None
+            (:func:`~.base.default_baseline`).
+    """
+    model_cfg: dict
+    variants: List[Variant] = field(default_factory=list)
+    batch_size: int = 8
+    input_size: tuple = (224, 224)
+    device: str = 'cpu'
+    modes: tuple = ('infer', 'train')
+    compile: bool = False
+    warmup: int = 2
+    repeats: int = 5
+    baseline: Optional[str] = None
+
+
+def build_spec(config: Optional[str] = None, arch: Optional[str] = None,
+               patch_size: int = 16, with_cp: bool = False,
+               latency: bool = False, mode: str = 'both',
+               batch_size: int = 8, input_size: Sequence[int] = (224, ),
+               device: str = 'cpu', **options) -> BenchmarkSpec:
+    """The :class:`BenchmarkSpec` of the command line's options.
+
+    Args:
+        config (str, optional): Our classifier config file, or give ``arch``
+            (a 1000-class classifier, with ``patch_size``, default 16).
+        with_cp (bool): Activation checkpointing in our backbone.
+        latency (bool): Batch 1, inference only.
+        mode (str): ``'infer'``, ``'train'`` or ``'both'``.
+        input_size (Sequence[int]): ``(S, )`` or ``(H, W)``.
+        **options: ``sweep``, ``fast``, ``compare``, ``dtype`` and
+            ``channels_last`` of :func:`select_variants`; ``compile``,
+            ``warmup``, ``repeats`` and ``baseline`` of the spec.
+    """
+    if config is not None:
+        from mmengine.config import Config
+        model_cfg = Config.fromfile(config).model.to_dict()
+    else:
+        model_cfg = classifier_cfg_from_arch(arch, patch_size)
+    if with_cp:
+        model_cfg['backbone']['with_cp'] = True
+    timing = {key: options.pop(key)
+              for key in ('compile', 'warmup', 'repeats', 'baseline')
+              if key in options}
+    variants = select_variants(
+        **options, device=device,
+        ours_channels_last=model_cfg['backbone'].get('channels_last', True))
+    modes = ('infer', ) if options.get('fast') or latency else \
+        ('infer', 'train') if mode == 'both' else (mode, )
+    return BenchmarkSpec(
+        model_cfg, variants, 1 if latency else batch_size,
+        tuple(input_size) * (3 - len(input_size)), device, modes, **timing)
 
 
 def classifier_cfg_from_arch(arch: str, patch_size: int = 16,
@@ -160,8 +218,7 @@ def reference_cfg(model_cfg: dict) -> dict:
             f"out_type='cls_token', got {backbone!r}")
     resolved = {
         name: p.default
-        for name, p in inspect.signature(
-            ConformerBackbone.__init__).parameters.items()
+        for name, p in inspect.signature(ConformerBackbone).parameters.items()
         if p.default is not inspect.Parameter.empty
     }
     resolved.update(backbone)
