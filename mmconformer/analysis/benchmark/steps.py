@@ -7,7 +7,7 @@ import gc
 import multiprocessing
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Dict, Sequence, Tuple
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -35,7 +35,7 @@ def autocast(device: str, dtype: str):
 
 def make_step(model: nn.Module, mode: str, inputs: torch.Tensor,
               labels: torch.Tensor, device: str, dtype: str,
-              optimizer: torch.optim.Optimizer = None) -> Callable:
+              optimizer: Optional[torch.optim.Optimizer] = None) -> Callable:
     """One inference pass (no grad), or one training step: forward, the
     loss of both heads, backward and an optimizer step (fp16 with a dynamic
     loss scale, as mmengine's AmpOptimWrapper)."""
