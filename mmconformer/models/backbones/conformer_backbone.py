@@ -480,9 +480,15 @@ class ConformerBackbone(BaseBackbone):
         ``patch_size / 4``. Always padded, by zero where nothing is missing
         (a small copy): a branch on the amounts would be frozen by tracing
         and specialised by ``torch.export``, so an ONNX graph exported at
-        one size would fail at another."""
+        one size would fail at another. The padded size is written as
+        ``ceil(size / stride) * stride`` rather than ``size + (-size) %
+        stride``: ``torch.export`` then carries every later size as a
+        product of the token grid, which its symbolic shapes simplify, and a
+        dynamic-size export traces several times faster."""
         stride = self.stem_fcu_stride
-        return F.pad(x, (0, -x.shape[3] % stride, 0, -x.shape[2] % stride))
+        height, width = x.shape[2], x.shape[3]
+        return F.pad(x, (0, (width + stride - 1) // stride * stride - width,
+                         0, (height + stride - 1) // stride * stride - height))
 
     def _format_output(self, x: torch.Tensor, x_t: torch.Tensor,
                        grid: Tuple[int, int]):
