@@ -142,7 +142,8 @@ def add_classifier_args(parser: argparse.ArgumentParser,
     parser.add_argument('--non-strict', action='store_true',
                         help='load a checkpoint that does not fit the '
                         'config: the weights that fit, and a few lines on '
-                        'what was left out (default: refuse it)')
+                        'what was left out; without it, such a checkpoint '
+                        'is refused')
     if cfg_options:
         parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                             help='override config settings, key=value')

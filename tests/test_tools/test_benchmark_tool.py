@@ -73,12 +73,13 @@ def test_refusal_messages(capsys):
         assert match in capsys.readouterr().err
 
 
-def test_every_option_has_help_and_shows_its_default():
+def test_every_option_has_help_and_shows_its_default(capsys):
+    from _helpers import call_main
     tool = load_tool('analysis_tools/benchmark.py')
-    result = run('--help')
-    assert result.returncode == 0
-    text = ' '.join(result.stdout.split())
-    parser_options = re.findall(r'^  (--[a-z-]+)', result.stdout, re.M)
+    code, out, _ = call_main(tool, capsys, '--help')
+    assert code == 0
+    text = ' '.join(out.split())
+    parser_options = re.findall(r'^  (--[a-z-]+)', out, re.M)
     assert '--sweep' in parser_options and '--json' in parser_options
     for option, default in [('--patch-size', '16'), ('--batch-size', '8'),
                             ('--input-size', '[224]'), ('--device', 'cpu'),
@@ -129,12 +130,12 @@ def test_any_classifier_config_json_plot_and_ratios(tmp_path):
 
 @pytest.mark.slow
 def test_sweep_ranks_every_peer_in_one_run(tmp_path):
-    pytest.importorskip('torchao')
-    pytest.importorskip('onnxruntime')
     """Eager settings of both, mmpretrain compiled with freezing, our fast
     path, onnxruntime and OpenVINO (where installed) on our export: one
     interleaved run (a 3-block model, so that compiling and exporting take
     seconds)."""
+    pytest.importorskip('torchao')
+    pytest.importorskip('onnxruntime')
     from mmconformer.utils import has_native_bf16, openvino_available
     openvino = [('mmconformer', s) for s in ['openvino'] +
                 ['openvino-bf16'] * has_native_bf16() + ['openvino-int8']
