@@ -99,10 +99,14 @@ def test_tool_refuses_bad_options(setup, capsys, args, message):
     assert not out.exists()
 
 
-def test_infer_tool_runs_the_ir(setup):
+def test_infer_tool_runs_the_ir(setup, capsys):
+    """The same images through PyTorch (in this process) and through the
+    IR (in its own)."""
+    from _helpers import call_main, load_tool
     images = sorted(str(p) for p in (setup['data'] / 'val').rglob('*.png'))
-    plain = tool('infer.py', setup['config'], setup['ckpt'], *images)
-    assert plain.returncode == 0, plain.stderr[-3000:]
+    code, plain, err = call_main(load_tool('infer.py'), capsys,
+                                 setup['config'], setup['ckpt'], *images)
+    assert code == 0, err[-3000:]
     result = tool('infer.py', setup['config'], setup['ckpt'], *images,
                   '--openvino', setup['xml'])
     assert result.returncode == 0, result.stderr[-3000:]
@@ -114,6 +118,6 @@ def test_infer_tool_runs_the_ir(setup):
     # the same classes, and scores within bf16's rounding where the CPU has
     # it (OpenVINO's default precision)
     assert len(rows(result.stdout)) == len(images) == 6
-    for ours, ir in zip(rows(plain.stdout), rows(result.stdout)):
+    for ours, ir in zip(rows(plain), rows(result.stdout)):
         assert ours[:2] == ir[:2]
         assert abs(float(ours[2]) - float(ir[2])) < 0.02
