@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from _helpers import REPO_ROOT
+from _helpers import REPO_ROOT, call_main, load_tool
 from _training import tiny_classifier_files
 
 pytest.importorskip('openvino', reason='OpenVINO is not installed (pip '
@@ -90,7 +90,6 @@ def test_tool_int8_with_verify(setup):
 def test_tool_refuses_bad_options(setup, capsys, args, message):
     """Refused by the argument parser, before OpenVINO is loaded: in this
     process."""
-    from _helpers import call_main, load_tool
     out = setup['tmp'] / ('bad.xml' if args else 'bad.onnx')
     code, _, err = call_main(load_tool('deployment/pytorch2openvino.py'),
                              capsys, setup['config'], setup['ckpt'], out,
@@ -102,7 +101,6 @@ def test_tool_refuses_bad_options(setup, capsys, args, message):
 def test_infer_tool_runs_the_ir(setup, capsys):
     """The same images through PyTorch (in this process) and through the
     IR (in its own)."""
-    from _helpers import call_main, load_tool
     images = sorted(str(p) for p in (setup['data'] / 'val').rglob('*.png'))
     code, plain, err = call_main(load_tool('infer.py'), capsys,
                                  setup['config'], setup['ckpt'], *images)
