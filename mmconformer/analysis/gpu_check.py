@@ -55,9 +55,9 @@ def _throughput(arch: str, patch: int, mode: str,
                 for impl in ('mmconformer', 'mmpretrain')] \
         if mode == 'train' else select_variants(sweep=True, device='cuda') + \
         [Variant('mmconformer', 'fp16', True, 'fast')]
-    return ThroughputBenchmark(
-        _spec(arch, patch, variants, (mode, ), compile),
-        measure_memory=False).run()
+    spec = _spec(arch, patch, variants, (mode, ), compile)
+    spec.measure_memory = False
+    return ThroughputBenchmark(spec).run()
 
 
 def _spec(arch: str, patch: int, variants: List[Variant], modes,

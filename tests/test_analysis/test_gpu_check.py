@@ -43,7 +43,7 @@ class FakeBenchmark:
     """Records the specs the check builds and returns rows for them."""
     specs = []
 
-    def __init__(self, spec, measure_memory=True, log=None):
+    def __init__(self, spec, log=None):
         self.spec = spec
         FakeBenchmark.specs.append(spec)
 
@@ -80,6 +80,7 @@ def test_the_plan_measures_what_the_docs_promise(monkeypatch):
                               FakeBenchmark.specs[4:6])
     for spec in train + infer + compiled:
         assert spec.device == 'cuda' and spec.batch_size == 64
+        assert not spec.measure_memory  # measured apart, with and without cp
         assert spec.input_size == (224, 224)
     for spec in train + compiled:
         assert spec.modes == ('train', )

@@ -60,6 +60,8 @@ def test_fast_times_our_fast_path_against_mmpretrain_compiled_alike():
     assert (spec.batch_size, spec.modes, spec.repeats, spec.input_size) == (
         1, ('infer', ), 7, (64, 96))
     assert spec.model_cfg['backbone']['with_cp']
+    assert spec.measure_memory
+    assert not build_spec(arch='tiny', measure_memory=False).measure_memory
 
 
 def test_refusal_messages(capsys):
@@ -165,6 +167,9 @@ def test_sweep_ranks_every_peer_in_one_run(tmp_path):
         assert ratio['ratio'] == pytest.approx(
             speed[ratio['numerator']] / speed['mmpretrain fp32'])
     assert set(data['peaks']) == {'fp32', 'bf16', 'int8'}
+    # --no-memory: recorded, and no row measured
+    assert data['spec']['measure_memory'] is False
+    assert not any('peak_memory_mib' in r for r in data['results'])
     # the compiled rows' first call includes compiling; ORT's does not
     first = {r['setting']: r['first_step_s'] for r in data['results']}
     assert first['fast-fp32'] > 10 * first['cl']

@@ -118,12 +118,13 @@ def main(argv=None) -> int:
     from mmconformer.analysis import benchmark as bench
     options = {k: v for k, v in vars(args).items() if k not in (
         'compare', 'no_memory', 'json', 'plot', 'isa')}
-    spec = bench.build_spec(**options, compare=bool(args.compare))
+    spec = bench.build_spec(**options, compare=bool(args.compare),
+                            measure_memory=not args.no_memory)
     log = functools.partial(
         print_log, logger=tool_logger('mmconformer-benchmark', 'INFO'))
     try:
         report = bench.LatencyBenchmark(spec, log).run() if args.latency \
-            else bench.ThroughputBenchmark(spec, not args.no_memory, log).run()
+            else bench.ThroughputBenchmark(spec, log).run()
     except (ValueError, ImportError) as err:
         raise ToolError(str(err)) from err
     report = dict(bench.report_meta(spec, ' '.join(

@@ -5,8 +5,8 @@ weights, every variant timed in one process, interleaved, after warm-up.
 ``tools/analysis_tools/benchmark.py`` is the command line;
 ``docs/benchmark_tables.py`` renders the JSON reports in the docs."""
 from .base import (BaseBenchmark, LatencyBenchmark, ThroughputBenchmark,
-                   default_baseline, format_report, gemm_ops, gemm_peak,
-                   report_meta, speed_ratios)
+                   default_baseline, format_report, report_meta,
+                   speed_ratios)
 from .steps import (exported_sessions, make_step, measure_peak_memory,
                     prepare_steps)
 from .variants import (BenchmarkSpec, Variant, build_models, build_spec,
@@ -17,7 +17,7 @@ __all__ = [
     'BaseBenchmark', 'BenchmarkSpec', 'LatencyBenchmark',
     'ThroughputBenchmark', 'Variant', 'build_models', 'build_spec',
     'classifier_cfg_from_arch', 'default_baseline', 'exported_sessions',
-    'format_report', 'gemm_ops', 'gemm_peak', 'make_step',
+    'format_report', 'make_step',
     'measure_peak_memory', 'prepare_steps', 'reference_cfg', 'report_meta',
     'select_variants', 'speed_ratios'
 ]

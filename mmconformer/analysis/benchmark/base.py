@@ -1,103 +1,18 @@
 # Copyright (c) mmconformer contributors. All rights reserved.
 """The benchmark family: one model pair, many variants, timed side by side,
-each row's speed over one baseline row's; and the machine's GEMM peak."""
+each row's speed over one baseline row's."""
 import copy
-import math
 import random
-import time
 from dataclasses import asdict
 from typing import Callable, Dict, Hashable, List, Optional, Sequence
 
 import numpy as np
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
 
-from ...models.layers.transformer_layer import MultiheadSelfAttention
 from ...utils import cpu_features, has_native_bf16, isa_cap, provenance
 from ..complexity import get_complexity
+from ..gemm_peak import gemm_peak, timed_call
 from .steps import measure_peak_memory, prepare_steps, sample_batch
 from .variants import BenchmarkSpec, build_models
-
-
-def gemm_ops(model: nn.Module, inputs: torch.Tensor) -> List[tuple]:
-    """The distinct GEMM-like ops one forward pass of ``model`` runs, as
-    ``(kind, operand shapes, conv arguments)``: ``('mm', ((M, K), (K, N)),
-    ())`` (linear layers), ``('bmm', ((B, M, K), (B, K, N)), ())``
-    (attention) and ``('conv', (input shape, weight shape), (stride,
-    padding, groups))``. A copy of the model runs."""
-    ops = set()
-
-    def hook(module, args):
-        x = args[0]
-        if isinstance(module, nn.Linear):
-            m, k = x.numel() // x.shape[-1], module.in_features
-            ops.add(('mm', ((m, k), (k, module.out_features)), ()))
-        elif isinstance(module, nn.Conv2d):
-            ops.add(('conv', (tuple(x.shape), tuple(module.weight.shape)),
-                     (module.stride, module.padding, module.groups)))
-        else:  # attention: q @ k^T, then the weights @ v, per head
-            bh, n, d = x.shape[0] * module.num_heads, x.shape[1], \
-                module.head_dims
-            ops.add(('bmm', ((bh, n, d), (bh, d, n)), ()))
-            ops.add(('bmm', ((bh, n, n), (bh, n, d)), ()))
-
-    probe = copy.deepcopy(model).train()  # train: every conv runs as a module
-    for m in probe.modules():
-        if isinstance(m, (nn.Linear, nn.Conv2d, MultiheadSelfAttention)):
-            m.register_forward_pre_hook(hook)
-    with torch.no_grad():
-        probe(inputs, mode='tensor')
-    return sorted(ops, key=str)
-
-
-def gemm_peak(model: nn.Module, inputs: torch.Tensor, dtype: str,
-              device: str, repeats: int = 5) -> Dict[str, object]:
-    """The best rate (GFLOP/s, or GOP/s for int8) of the model's own GEMMs
-    (:func:`gemm_ops`; for ``'int8'`` its linear layers, as
-    ``torch._int_mm``), each timed alone on random operands in ``dtype``,
-    best of ``repeats`` calls. The model cannot run faster than its
-    fastest op, so the fraction of this peak a model reaches stays at or
-    below 1, where a fixed probe (one square matmul) can under-measure.
-
-    Returns:
-        dict: ``gflops_per_s`` and the ``op`` that reached it.
-    """
-    torch_dtype = dict(bf16=torch.bfloat16,
-                       fp16=torch.float16).get(dtype, torch.float32)
-    layout = torch.channels_last if getattr(
-        getattr(model, 'backbone', model), 'channels_last',
-        False) else torch.contiguous_format
-    run = dict(mm=torch._int_mm if dtype == 'int8' else torch.mm,
-               bmm=torch.bmm, conv=lambda x, w, args: F.conv2d(
-                   x, w, None, args[0], args[1], 1, args[2]))
-    sync = torch.cuda.synchronize if device.startswith('cuda') else \
-        (lambda: None)
-    best = (0.0, None)
-    for op in gemm_ops(model, inputs):
-        kind, shapes, args = op
-        if dtype == 'int8' and kind != 'mm':
-            continue
-        operands = [torch.randint(-128, 128, s, dtype=torch.int8,
-                                  device=device) if dtype == 'int8' else
-                    torch.randn(s, dtype=torch_dtype, device=device)
-                    for s in shapes]
-        if kind == 'conv':
-            operands = [t.contiguous(memory_format=layout)
-                        for t in operands] + [args]
-        with torch.no_grad():
-            out = run[kind](*operands)  # warm-up
-            # multiply and add counted apart, over each output's reduction
-            flops = 2.0 * out.numel() * (math.prod(shapes[1][1:])
-                                         if kind == 'conv' else shapes[0][-1])
-            for _ in range(repeats):
-                sync()
-                start = time.perf_counter()
-                run[kind](*operands)
-                sync()
-                rate = flops / (time.perf_counter() - start) / 1e9
-                best = max(best, (rate, op), key=lambda b: b[0])
-    return dict(gflops_per_s=best[0], op=str(best[1]))
 
 
 def _label(row: dict) -> str:
@@ -207,16 +122,8 @@ class BaseBenchmark:
     def run_once(self, steps: Dict[Hashable, Callable]) -> Dict[Hashable,
                                                                 float]:
         """One call of each step, in seconds (the device synchronised)."""
-        sync = torch.cuda.synchronize if self.spec.device.startswith(
-            'cuda') else (lambda: None)
-        seconds = {}
-        for key, step in steps.items():
-            sync()
-            start = time.perf_counter()
-            step()
-            sync()
-            seconds[key] = time.perf_counter() - start
-        return seconds
+        return {key: timed_call(step, self.spec.device)
+                for key, step in steps.items()}
 
     def time_steps(self, steps: Dict[Hashable, Callable]) -> Dict[str, dict]:
         """The first call of each step on its own (with compiling, what it
@@ -264,20 +171,10 @@ class ThroughputBenchmark(BaseBenchmark):
     """Images per second of every (mode, variant): the median of the timed
     rounds. Each row also gives the achieved GFLOP/s (the FLOPs each
     implementation executes, attention included; training counts 3x the
-    forward's), the fraction of :func:`gemm_peak` in its dtype, and for
-    eager rows the peak memory.
-
-    Args:
-        spec (BenchmarkSpec): What to measure.
-        measure_memory (bool): Measure the peak memory of eager rows (a
-            spawned process per row on CPU). Defaults to True.
-        log (Callable[[str], None], optional): Receives progress lines.
+    forward's), the fraction of
+    :func:`~mmconformer.analysis.gemm_peak.gemm_peak` in its dtype, and for
+    eager rows, unless ``spec.measure_memory`` is False, the peak memory.
     """
-
-    def __init__(self, spec: BenchmarkSpec, measure_memory: bool = True,
-                 log: Optional[Callable[[str], None]] = None) -> None:
-        super().__init__(spec, log)
-        self.measure_memory = measure_memory
 
     def run(self) -> dict:
         """Returns:
@@ -310,7 +207,7 @@ class ThroughputBenchmark(BaseBenchmark):
                        compile=spec.compile or variant.runtime != 'eager')
             # compiling again in the probe's process would cost minutes per
             # row: peak memory is for eager rows
-            if self.measure_memory and variant.runtime == 'eager':
+            if spec.measure_memory and variant.runtime == 'eager':
                 self.log(f'peak memory: {row["mode"]} {variant.label}')
                 row['peak_memory_mib'] = measure_peak_memory(
                     spec, row['mode'], variant) / 2**20

@@ -6,6 +6,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Collection, Dict, List, NamedTuple, Optional, Sequence
 
+import torch
 import torch.nn as nn
 
 from ...models import ConformerBackbone
@@ -131,6 +132,8 @@ class BenchmarkSpec:
         baseline (str, optional): The row every row's speed is divided by,
             ``'<impl> <setting>'``. Defaults to None
             (:func:`~.base.default_baseline`).
+        measure_memory (bool): The peak memory of each eager throughput row
+            (a spawned process per row on CPU). Defaults to True.
     """
     model_cfg: dict
     variants: List[Variant] = field(default_factory=list)
@@ -142,6 +145,7 @@ class BenchmarkSpec:
     warmup: int = 2
     repeats: int = 5
     baseline: Optional[str] = None
+    measure_memory: bool = True
 
 
 def build_spec(config: Optional[str] = None, arch: Optional[str] = None,
@@ -160,7 +164,8 @@ def build_spec(config: Optional[str] = None, arch: Optional[str] = None,
         input_size (Sequence[int]): ``(S, )`` or ``(H, W)``.
         **options: ``sweep``, ``fast``, ``compare``, ``dtype`` and
             ``channels_last`` of :func:`select_variants`; ``compile``,
-            ``warmup``, ``repeats`` and ``baseline`` of the spec.
+            ``warmup``, ``repeats``, ``baseline`` and ``measure_memory`` of
+            the spec.
     """
     if config is not None:
         from mmengine.config import Config
@@ -169,8 +174,8 @@ def build_spec(config: Optional[str] = None, arch: Optional[str] = None,
         model_cfg = classifier_cfg_from_arch(arch, patch_size)
     if with_cp:
         model_cfg['backbone']['with_cp'] = True
-    timing = {key: options.pop(key)
-              for key in ('compile', 'warmup', 'repeats', 'baseline')
+    timing = {key: options.pop(key) for key in ('compile', 'warmup', 'repeats',
+                                                'baseline', 'measure_memory')
               if key in options}
     variants = select_variants(
         **options, device=device,
@@ -185,18 +190,15 @@ def build_spec(config: Optional[str] = None, arch: Optional[str] = None,
 def classifier_cfg_from_arch(arch: str, patch_size: int = 16,
                              num_classes: int = 1000) -> dict:
     """Our classifier config for a published arch name."""
-    settings = ConformerBackbone.arch_zoo[arch]
-    base_channels = inspect.signature(
-        ConformerBackbone).parameters['base_channels'].default
-    # the last stage's width, as the backbone computes its stage_channels
-    conv_channels = int(base_channels * settings['channel_ratio'] *
-                        2**(ConformerBackbone.num_stages - 1))
+    with torch.device('meta'):  # the widths, without allocating weights
+        backbone = ConformerBackbone(arch=arch, patch_size=patch_size)
     return dict(
         type='ImageClassifier',
         backbone=dict(type='ConformerBackbone', arch=arch,
                       patch_size=patch_size),
         head=dict(type='DualBranchClsHead', num_classes=num_classes,
-                  in_channels=[conv_channels, settings['embed_dims']]))
+                  in_channels=[backbone.stage_channels[-1],
+                               backbone.embed_dims]))
 
 
 def reference_cfg(model_cfg: dict) -> dict:
