@@ -11,6 +11,13 @@ CONFIG_DIR = osp.join(REPO_ROOT, 'configs')
 TINY_ARCH = dict(embed_dims=32, depths=3, num_heads=2, channel_ratio=1)
 #: Six blocks, two per stage (stage 1 then has one ConvTransBlock).
 SMALL_ARCH = dict(embed_dims=32, depths=6, num_heads=4, channel_ratio=1)
+#: A 3-class classifier of TINY_ARCH, 16 base channels, patch 32: seconds to
+#: build, trace or time at 64x64.
+TINY_PATCH32_CLASSIFIER = dict(
+    type='ImageClassifier',
+    backbone=dict(type='ConformerBackbone', arch=TINY_ARCH, base_channels=16,
+                  patch_size=32),
+    head=dict(type='DualBranchClsHead', num_classes=3, in_channels=[64, 32]))
 
 
 def load_tool(relpath: str):

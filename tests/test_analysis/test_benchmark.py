@@ -4,7 +4,7 @@ import os.path as osp
 
 import pytest
 import torch
-from _helpers import CONFIG_DIR, TINY_ARCH
+from _helpers import CONFIG_DIR, TINY_ARCH, TINY_PATCH32_CLASSIFIER
 from mmengine.config import Config
 
 from _helpers import load_benchmark_tables
@@ -17,11 +17,7 @@ from mmconformer.analysis.benchmark import (BaseBenchmark, BenchmarkSpec,
 from mmconformer.utils import cpu_features, machine_description
 
 DEMO = osp.join(CONFIG_DIR, 'demo', 'conformer-tiny-p16_1xb32_shapes.py')
-CUSTOM = dict(
-    type='ImageClassifier',
-    backbone=dict(type='ConformerBackbone', arch=TINY_ARCH, base_channels=16,
-                  patch_size=32),
-    head=dict(type='DualBranchClsHead', num_classes=3, in_channels=[64, 32]))
+CUSTOM = TINY_PATCH32_CLASSIFIER
 
 
 def test_reference_is_built_from_the_same_config():

@@ -2,16 +2,12 @@
 rate on this machine."""
 import pytest
 import torch
-from _helpers import TINY_ARCH
+from _helpers import TINY_PATCH32_CLASSIFIER
 
 from mmconformer.analysis import gemm_ops, gemm_peak, timed_call
 from mmconformer.analysis.benchmark import build_models
 
-CUSTOM = dict(
-    type='ImageClassifier',
-    backbone=dict(type='ConformerBackbone', arch=TINY_ARCH, base_channels=16,
-                  patch_size=32),
-    head=dict(type='DualBranchClsHead', num_classes=3, in_channels=[64, 32]))
+CUSTOM = TINY_PATCH32_CLASSIFIER
 
 
 def test_gemm_ops_are_the_models_own():
