@@ -9,6 +9,10 @@ CONSTRAINTS := -c requirements/constraints.txt
 SHARED_WHEELS ?= ../shared/wheels
 MMCV_WHEEL := $(SHARED_WHEELS)/mmcv-2.1.0-cp311-cp311-linux_x86_64.whl
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist), each with an equal share of torch's threads
+# (tests/conftest.py); 0 runs the suite in this one process.
+TEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest tests -n $(TEST_WORKERS) --dist loadfile
 
 .PHONY: help install test test-fast demo demo-finetune demo-cam demo-seg gpu-check clean
 
@@ -60,10 +64,10 @@ $(VENV)/.stamp-package: $(VENV)/.stamp-mmdeploy setup.py pyproject.toml build_ba
 	touch $@
 
 test: install  ## the test command: install, then the whole suite (slow end-to-end tests included)
-	$(PY) -m pytest tests $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-fast: install  ## the suite without the slow end-to-end tests
-	$(PY) -m pytest tests -m "not slow" $(PYTEST_ARGS)
+	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
 clean:  ## remove .venv and build files
 	rm -rf $(VENV) build dist *.egg-info mmconformer/.mim

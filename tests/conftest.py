@@ -1,5 +1,6 @@
 import pytest
 import torch
+from _xdist_threads import pytest_configure  # noqa: F401  (a hook)
 
 import mmconformer  # noqa: F401  (registers the models)
 
