@@ -10,7 +10,7 @@ SHARED_WHEELS ?= ../shared/wheels
 MMCV_WHEEL := $(SHARED_WHEELS)/mmcv-2.1.0-cp311-cp311-linux_x86_64.whl
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist), each with an equal share of torch's threads
-# (tests/conftest.py); 0 runs the suite in this one process.
+# (tests/_xdist_threads.py); 0 runs the suite in this one process.
 TEST_WORKERS ?= 2
 PYTEST := $(PY) -m pytest tests -n $(TEST_WORKERS) --dist loadfile
 
