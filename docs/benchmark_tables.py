@@ -22,14 +22,11 @@ import re
 import sys
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from mmconformer.analysis.benchmark import default_baseline, speed_ratios
+from mmconformer.analysis.benchmark import (default_baseline, row_label,
+                                            speed_ratios)
 from mmconformer.utils import atomic_write
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-
-
-def _label(row: dict) -> str:
-    return f'{row["impl"]} {row["setting"]}'
 
 
 def _flags_line(report: dict) -> str:
@@ -63,8 +60,8 @@ def _ratio_cells(results: List[dict],
     baseline = spec.get('baseline') or default_baseline(results)
     ratios = {(r['mode'], r['numerator']): f'{r["ratio"]:.2f}x'
               for r in speed_ratios(results, baseline)}
-    return [ratios.get((r['mode'], _label(r)),
-                       'baseline' if _label(r) == baseline else '')
+    return [ratios.get((r['mode'], row_label(r)),
+                       'baseline' if row_label(r) == baseline else '')
             for r in results], baseline
 
 
@@ -104,7 +101,7 @@ def _throughput_markdown(report: dict, header: bool = True) -> List[str]:
     lines += ['', '| ' + ' | '.join(head) + ' |',
               '|' + '---|' * len(head)]
     for r, ratio in zip(results, ratios):
-        cells = [_label(r), r['mode'], f'{r["img_per_s"]:.2f}',
+        cells = [row_label(r), r['mode'], f'{r["img_per_s"]:.2f}',
                  f'{r["gflops_per_s"]:.0f}',
                  f'{100 * r["fraction_of_peak"]:.0f}%']
         if memory:
@@ -133,10 +130,10 @@ def _latency_markdown(report: dict) -> List[str]:
     ]
     for r, ratio in zip(results, ratios):
         mark = '**' if r is best else ''
-        lines.append(f'| {mark}{_label(r)}{mark} | {r["p50_ms"]:.1f} | '
+        lines.append(f'| {mark}{row_label(r)}{mark} | {r["p50_ms"]:.1f} | '
                      f'{r["p90_ms"]:.1f} | {r["first_step_s"]:.1f} | '
                      f'{ratio} |')
-    lines += ['', f'Lowest p50: {_label(best)}. Last column: {baseline}\'s '
+    lines += ['', f'Lowest p50: {row_label(best)}. Last column: {baseline}\'s '
               'p50 over the row\'s.'] + _against_openvino(results,
                                                           latency=True)
     return lines

@@ -122,6 +122,19 @@ def test_throughput_rows_without_memory():
     assert row['img_per_s'] > 0 and 'peak_memory_mib' not in row
 
 
+def test_latency_rows_are_timed_at_the_specs_batch():
+    """Batch 1 is what ``build_spec(latency=True)`` asks for; a spec of
+    another batch is timed at that batch, inference only, and says so."""
+    from mmconformer.analysis.benchmark import LatencyBenchmark
+    spec = BenchmarkSpec(CUSTOM, [Variant('mmconformer', 'fp32', True)],
+                         batch_size=2, input_size=(64, 64), warmup=0,
+                         repeats=3, measure_memory=False)
+    (row, ) = LatencyBenchmark(spec).run()['results']
+    assert (row['mode'], row['batch_size'], row['setting']) == \
+        ('latency', 2, 'cl')
+    assert 0 < row['p50_ms'] <= row['p90_ms']
+
+
 def test_onnxruntime_rows_leave_the_cores_to_the_next_row():
     """Interleaved, a spinning onnxruntime session would keep the cores busy
     after its call, and the row timed next would pay for it."""

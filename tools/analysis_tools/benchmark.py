@@ -14,10 +14,11 @@ import functools
 import json
 import os.path as osp
 import sys
+from dataclasses import asdict
 
 from mmconformer.utils import (ISA_CAPS, ToolError, atomic_write,
                                check_device, cli_main, int_at_least,
-                               run_capped, tool_logger)
+                               provenance, run_capped, tool_logger)
 
 LIMITS = ('CPU peak memory: the peak-RSS growth of a process per row over '
           'two steps. Training GFLOP/s count 3x the forward FLOPs. Compare '
@@ -127,8 +128,10 @@ def main(argv=None) -> int:
             else bench.ThroughputBenchmark(spec, log).run()
     except (ValueError, ImportError) as err:
         raise ToolError(str(err)) from err
-    report = dict(bench.report_meta(spec, ' '.join(
-        ['python tools/analysis_tools/benchmark.py'] + argv)), **report)
+    meta = provenance(' '.join(['python tools/analysis_tools/benchmark.py']
+                               + argv), spec.device)
+    report = dict(meta, spec=dict(asdict(spec), variants=[
+        v._asdict() for v in spec.variants]), **report)
     print(bench.format_report(report))
     if args.json:
         with atomic_write(args.json, 'w') as f:

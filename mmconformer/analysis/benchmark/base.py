@@ -3,19 +3,19 @@
 each row's speed over one baseline row's."""
 import copy
 import random
-from dataclasses import asdict
 from typing import Callable, Dict, Hashable, List, Optional, Sequence
 
 import numpy as np
 
-from ...utils import cpu_features, has_native_bf16, isa_cap, provenance
+from ...utils import cpu_features, has_native_bf16, isa_cap
 from ..complexity import get_complexity
 from ..gemm_peak import gemm_peak, timed_call
 from .steps import measure_peak_memory, prepare_steps, sample_batch
 from .variants import BenchmarkSpec, build_models
 
 
-def _label(row: dict) -> str:
+def row_label(row: dict) -> str:
+    """``'<impl> <setting>'``, as reports name a row."""
     return f'{row["impl"]} {row["setting"]}'
 
 
@@ -23,7 +23,7 @@ def default_baseline(results: List[dict]) -> str:
     """What the rows are compared with unless a baseline is named:
     mmpretrain's fp32 eager model (what its users run by default) if it was
     timed, else the first mmpretrain row, else the first row."""
-    labels = [_label(r) for r in results]
+    labels = [row_label(r) for r in results]
     if 'mmpretrain fp32' in labels:
         return 'mmpretrain fp32'
     return next((label for label in labels if label.startswith('mmpretrain')),
@@ -45,15 +45,14 @@ def speed_ratios(results: List[dict],
         of every row but the baseline's, in the order of ``results``.
     """
     baseline = baseline or default_baseline(results)
-    bases = {r['mode']: r for r in results if _label(r) == baseline}
+    bases = {r['mode']: r for r in results if row_label(r) == baseline}
 
     def speed(row):
         return row.get('img_per_s') or 1000 / row['p50_ms']
 
-    return [dict(mode=r['mode'], numerator=_label(r), denominator=baseline,
-                 ratio=speed(r) / speed(bases[r['mode']]))
-            for r in results
-            if r['mode'] in bases and _label(r) != baseline]
+    return [dict(mode=r['mode'], numerator=row_label(r), denominator=baseline,
+                 ratio=speed(r) / speed(bases[r['mode']])) for r in results
+            if r['mode'] in bases and row_label(r) != baseline]
 
 
 def format_report(report: dict) -> str:
@@ -69,7 +68,7 @@ def format_report(report: dict) -> str:
     lines = [f'{"impl":<12} {"setting":<16} {"mode":<8}' +
              ''.join(f'{c:>11}' for c in columns.values())]
     for r in report['results']:
-        ratio = ratios.get((r['mode'], _label(r)))
+        ratio = ratios.get((r['mode'], row_label(r)))
         peak = 100 * r.get('fraction_of_peak', 0)
         cells = dict(r, fraction_of_peak=f'{peak:.1f}%',
                      ratio='' if ratio is None else f'{ratio:.2f}x')
@@ -82,14 +81,6 @@ def format_report(report: dict) -> str:
     return '\n'.join(lines + [f'Machine: {report["machine"]}' + ''.join(
         f'; {dtype} GEMM peak {peak["gflops_per_s"]:.0f} GFLOP/s'
         for dtype, peak in report.get('peaks', {}).items())])
-
-
-def report_meta(spec: BenchmarkSpec, command: str) -> dict:
-    """What the JSON records besides the rows: machine, versions, date,
-    command (:func:`~mmconformer.utils.provenance`) and the spec."""
-    return dict(provenance(command, spec.device),
-                spec=dict(asdict(spec),
-                          variants=[v._asdict() for v in spec.variants]))
 
 
 class BaseBenchmark:
@@ -126,16 +117,13 @@ class BaseBenchmark:
                 for key, step in steps.items()}
 
     def time_steps(self, steps: Dict[Hashable, Callable]) -> Dict[str, dict]:
-        """The first call of each step on its own (with compiling, what it
-        costs to start), ``spec.warmup`` untimed rounds, then
-        ``spec.repeats`` timed ones, every step once per round, so that slow
-        drifts of the machine hit every step alike. Each timed round runs
-        the steps in a new order (seeded, the same in every run): a step
-        can leave a cost to the one after it (the allocator, busy threads).
+        """The first call of each step alone (what it costs to start), then
+        ``spec.warmup`` untimed and ``spec.repeats`` timed rounds of every
+        step, so that the machine's drifts hit all alike; each timed round
+        in a new, seeded order, since a step can leave a cost to the next.
 
         Returns:
-            dict: ``first`` (seconds per key) and ``times`` (the timed
-            seconds per key, in order).
+            dict: ``first`` (seconds per key), ``times`` (list per key).
         """
         first = self.run_once(steps)
         for _ in range(self.spec.warmup):
@@ -148,10 +136,8 @@ class BaseBenchmark:
                     times={k: [r[k] for r in rounds] for k in steps})
 
     def timed_rows(self, modes: Sequence[str]):
-        """:meth:`time_steps` of every variant, mode by mode: yields
-        ``(variant, timed seconds, row)``, the row holding what every report
-        gives (impl, setting, mode, batch, size, dtype, runtime, device, the
-        first call's seconds)."""
+        """Yields ``(variant, timed seconds, row)`` per mode and variant,
+        the row holding what every report gives."""
         spec = self.spec
         steps = prepare_steps(spec, self.models, spec.variants, modes)
         for mode in modes:
@@ -168,12 +154,11 @@ class BaseBenchmark:
 
 
 class ThroughputBenchmark(BaseBenchmark):
-    """Images per second of every (mode, variant): the median of the timed
-    rounds. Each row also gives the achieved GFLOP/s (the FLOPs each
-    implementation executes, attention included; training counts 3x the
-    forward's), the fraction of
-    :func:`~mmconformer.analysis.gemm_peak.gemm_peak` in its dtype, and for
-    eager rows, unless ``spec.measure_memory`` is False, the peak memory.
+    """Images per second of every (mode, variant), the median of the timed
+    rounds, with the achieved GFLOP/s (of the FLOPs each implementation
+    executes, attention included; training counts 3x the forward's), its
+    fraction of :func:`~mmconformer.analysis.gemm_peak` in the dtype, and,
+    unless ``spec.measure_memory`` is False, each eager row's peak memory.
     """
 
     def run(self) -> dict:
@@ -217,23 +202,10 @@ class ThroughputBenchmark(BaseBenchmark):
 
 
 class LatencyBenchmark(BaseBenchmark):
-    """Milliseconds per image at batch 1, as a service classifies one image
-    at a time: every inference variant; each row gives the median (p50),
-    the 90th percentile (p90) and the first call on its own.
-
-    Args:
-        spec (BenchmarkSpec): What to measure; batch 1, modes
-            ``('infer', )``.
-        log (Callable[[str], None], optional): Receives progress lines.
-    """
-
-    def __init__(self, spec: BenchmarkSpec,
-                 log: Optional[Callable[[str], None]] = None) -> None:
-        if spec.batch_size != 1 or tuple(spec.modes) != ('infer', ):
-            raise ValueError(f'latency is measured at batch 1 in inference, '
-                             f'got batch {spec.batch_size}, modes '
-                             f'{tuple(spec.modes)}')
-        super().__init__(spec, log)
+    """Milliseconds per call of every inference variant, at the spec's batch
+    (1 from ``build_spec(latency=True)``, as a service classifies one image
+    at a time): the median (p50), the 90th percentile (p90) and the first
+    call on its own."""
 
     def run(self) -> dict:
         """Returns:

@@ -83,17 +83,13 @@ def _export(runtime: str, model: nn.Module, tmp: str, pixels,
 def exported_sessions(runtime: str, model: nn.Module, inputs: torch.Tensor,
                       dtypes: Sequence[str], **config) -> Dict[str, object]:
     """Per dtype, our export of ``model`` at the input's shape, loaded for
-    the CPU at this process's thread count.
-
-    ``'onnxruntime'``: ONNX sessions (``'int8'`` quantized by onnxruntime's
-    static quantizer) that do not spin, since spinning threads would take
-    the cores from the row timed next. ``'openvino'``: IRs (``'int8'`` by
-    NNCF) compiled with the latency hint and ``config``, ``'fp32'`` at fp32
-    precision, ``'bf16'`` (the fp32 IR) and ``'int8'`` at OpenVINO's
-    default (bf16 where the CPU computes it). The exports are written by a
-    spawned process: converting in a process that has run PyTorch's
-    compiled and int8 paths can corrupt its heap. Calibration is on the
-    input: the time does not depend on the values.
+    the CPU at this process's thread count: ONNX sessions that do not spin
+    (spinning threads would take the cores from the next row), or OpenVINO
+    IRs compiled with the latency hint and ``config`` (``'fp32'`` at fp32
+    precision; ``'bf16'``, the fp32 IR, and NNCF's ``'int8'`` at OpenVINO's
+    default). A spawned process writes them: converting in a process that
+    has run PyTorch's compiled and int8 paths can corrupt its heap. int8 is
+    calibrated on the input, since the time does not depend on values.
     """
     from ...apis import compile_openvino
     from ...apis.onnx_export import onnx_session

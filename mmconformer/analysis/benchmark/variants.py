@@ -27,12 +27,11 @@ class Variant(NamedTuple):
         dtype (str): ``'fp32'``, ``'bf16'`` (autocast), or for our fast
             path and exported runtimes also ``'fp16'`` / ``'int8'``.
         channels_last (bool): The model and its input in channels_last.
-        runtime (str): ``'eager'`` (the module as built; the only one that
-            trains), ``'compiled'`` (``torch.compile`` with Inductor
-            freezing, the best mmpretrain's model gets by switches),
+        runtime (str): ``'eager'`` (the only one that trains),
+            ``'compiled'`` (Inductor with freezing: mmpretrain's best),
             ``'fast'`` (:func:`~mmconformer.apis.optimize_for_inference`),
-            ``'onnxruntime'`` (our ONNX export) or ``'openvino'`` (its IR).
-            Defaults to ``'eager'``.
+            ``'onnxruntime'`` or ``'openvino'`` (our export). Defaults to
+            ``'eager'``.
     """
     impl: str
     dtype: str
@@ -66,23 +65,21 @@ def select_variants(sweep: bool = False, fast: bool = False,
 
     Args:
         sweep (bool): Every peer, whatever the other arguments but
-            ``device``: ours and mmpretrain's eager model (with and without
-            channels_last) in fp32 and bf16, mmpretrain compiled in its best
-            setting, our fast path in fp32, bf16 and int8, onnxruntime on
-            our export in fp32 and int8, OpenVINO on its IR in fp32, bf16
-            and int8; int8 and the runtimes on a CPU where installed. Under
-            an instruction-set cap no onnxruntime (no variable caps its
-            kernels), and without native bf16 no bf16. Defaults to False.
+            ``device``: ours and mmpretrain's eager (the latter with and
+            without channels_last) in fp32 and bf16, mmpretrain compiled,
+            our fast path in fp32, bf16 and int8, onnxruntime (fp32, int8)
+            and OpenVINO (fp32, bf16, int8) on our export; int8 and the
+            runtimes on a CPU where installed, no onnxruntime under an
+            instruction-set cap (no variable caps its kernels), no bf16
+            without native bf16. Defaults to False.
         fast (bool): Our fast path in ``dtype``; with ``compare``,
-            mmpretrain compiled alike (bf16 for int8, which it has no
-            switch for). Defaults to False.
+            mmpretrain compiled alike (bf16 for int8). Defaults to False.
         compare (bool): Add mmpretrain's model. Defaults to False.
         dtype (str): ``'fp32'`` or ``'bf16'``; with ``fast`` also
             ``'fp16'`` and ``'int8'``. Defaults to ``'fp32'``.
         channels_last (bool): mmpretrain's eager model in channels_last.
             Defaults to False.
-        ours_channels_last (bool): Our config's ``channels_last``.
-            Defaults to True.
+        ours_channels_last (bool): Our config's. Defaults to True.
         device (str): ``'cpu'`` or ``'cuda[:N]'``. Defaults to ``'cpu'``.
     """
     if sweep:
@@ -121,19 +118,17 @@ class BenchmarkSpec:
         variants (list[Variant]): What to time. Defaults to [].
         batch_size (int): Images per step. Defaults to 8.
         input_size (tuple): ``(H, W)``. Defaults to ``(224, 224)``.
-        device (str): ``'cpu'``, ``'cuda'`` or ``'cuda:N'``.
-            Defaults to ``'cpu'``.
+        device (str): ``'cpu'`` or ``'cuda[:N]'``. Defaults to ``'cpu'``.
         modes (tuple): ``'infer'`` and/or ``'train'``.
             Defaults to ``('infer', 'train')``.
         compile (bool): ``torch.compile`` every eager model.
             Defaults to False.
-        warmup (int): Untimed rounds before timing. Defaults to 2.
+        warmup (int): Untimed rounds. Defaults to 2.
         repeats (int): Timed rounds. Defaults to 5.
-        baseline (str, optional): The row every row's speed is divided by,
-            ``'<impl> <setting>'``. Defaults to None
-            (:func:`~.base.default_baseline`).
-        measure_memory (bool): The peak memory of each eager throughput row
-            (a spawned process per row on CPU). Defaults to True.
+        baseline (str, optional): The row the others are divided by,
+            ``'<impl> <setting>'``. Defaults to None (mmpretrain fp32).
+        measure_memory (bool): Each eager throughput row's peak memory.
+            Defaults to True.
     """
     model_cfg: dict
     variants: List[Variant] = field(default_factory=list)
@@ -162,10 +157,7 @@ def build_spec(config: Optional[str] = None, arch: Optional[str] = None,
         latency (bool): Batch 1, inference only.
         mode (str): ``'infer'``, ``'train'`` or ``'both'``.
         input_size (Sequence[int]): ``(S, )`` or ``(H, W)``.
-        **options: ``sweep``, ``fast``, ``compare``, ``dtype`` and
-            ``channels_last`` of :func:`select_variants`; ``compile``,
-            ``warmup``, ``repeats``, ``baseline`` and ``measure_memory`` of
-            the spec.
+        **options: Of :func:`select_variants` and of the spec.
     """
     if config is not None:
         from mmengine.config import Config
