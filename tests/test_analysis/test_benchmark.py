@@ -122,16 +122,23 @@ def test_throughput_rows_without_memory():
     assert row['img_per_s'] > 0 and 'peak_memory_mib' not in row
 
 
-def test_latency_rows_are_timed_at_the_specs_batch():
+def test_latency_rows_are_timed_at_the_specs_batch(monkeypatch):
     """Batch 1 is what ``build_spec(latency=True)`` asks for; a spec of
-    another batch is timed at that batch, inference only, and says so."""
-    from mmconformer.analysis.benchmark import LatencyBenchmark
+    another batch is timed at that batch, inference only."""
+    from mmconformer.analysis.benchmark import LatencyBenchmark, steps
+    built = []
+
+    def recording_make_step(model, mode, inputs, *args, **kwargs):
+        built.append((mode, inputs.shape[0]))
+        return make_step(model, mode, inputs, *args, **kwargs)
+
+    monkeypatch.setattr(steps, 'make_step', recording_make_step)
     spec = BenchmarkSpec(CUSTOM, [Variant('mmconformer', 'fp32', True)],
                          batch_size=2, input_size=(64, 64), warmup=0,
                          repeats=3, measure_memory=False)
     (row, ) = LatencyBenchmark(spec).run()['results']
-    assert (row['mode'], row['batch_size'], row['setting']) == \
-        ('latency', 2, 'cl')
+    assert built == [('infer', 2)]
+    assert (row['mode'], row['setting']) == ('latency', 'cl')
     assert 0 < row['p50_ms'] <= row['p90_ms']
 
 
